@@ -1,0 +1,1 @@
+"""The database layer: models, engine, store and query. Knows nothing of Scrapy."""

@@ -1,0 +1,1 @@
+"""Article extraction: HTML in, raw fields out (no Scrapy, no database)."""

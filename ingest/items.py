@@ -1,0 +1,59 @@
+"""The article item that flows from spiders through the pipelines into the database.
+
+Spiders fill the *raw* fields straight from ``ingest.extract``; ``pipelines.normalize`` fills the normalised
+fields beside them, so improved rules can re-run on the raw values (``ingest reprocess``). Field names follow
+the ``ingest extract`` contract in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    """One news article as seen on one URL."""
+
+    # --- identity -----------------------------------------------------------------------------------------
+    url: str  # the URL the page was fetched from (after redirects)
+    site: str | None = None  # registry spider name, e.g. "kontumtv"; None for unknown sites
+    canonical_url: str | None = None  # normalised: ingest.normalize.canonical_url of rel=canonical/og:url/url
+
+    # --- text (raw as extracted; normalised in place by the normalize stage: NFC + one tone-mark placement) ---
+    title: str | None = None
+    lead: str | None = None  # the sapo, plain text
+    body: str | None = None  # plain text, paragraphs separated by one blank line
+    language: str | None = None  # BCP 47, e.g. "vi"
+
+    # --- dates ------------------------------------------------------------------------------------------------
+    published_raw: str | None = None  # the date string as printed on the page or in metadata
+    published: datetime | None = None  # normalised: timezone-aware, Asia/Ho_Chi_Minh
+    published_precision: str | None = None  # "day" | "minute" | "second"
+    part_of_day: str | None = None  # "sáng" | "trưa" | "chiều" | "tối" | "đêm" | None
+    modified_raw: str | None = None
+    modified: datetime | None = None  # normalised like `published`
+
+    # --- people -----------------------------------------------------------------------------------------------
+    byline_raw: str | None = None  # the byline as printed, e.g. "Tin, ảnh: CTV Hiền Lương"
+    authors: list[str] = field(default_factory=list)  # normalised person names, printed order
+    author_roles: dict[str, list[str]] = field(default_factory=dict)  # name -> ["writer", "photographer", ...]
+    organizations: list[str] = field(default_factory=list)  # e.g. ["TTXVN"]
+    source: str | None = None  # outlet the story is republished from ("Theo TTXVN" -> "TTXVN")
+
+    # --- classification ---------------------------------------------------------------------------------------
+    category: list[str] = field(default_factory=list)  # breadcrumb path, outermost first
+    tags: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)  # {"url", "caption", "credit"}
+
+    # --- crawl facts ------------------------------------------------------------------------------------------
+    fetched_at: datetime | None = None  # timezone-aware time of download
+    http_status: int | None = None
+    html: bytes | None = None  # the raw response body, kept (compressed in the database) for re-extraction
+    encoding: str | None = None  # the encoding the body was decoded with
+
+    # --- set by pipelines -------------------------------------------------------------------------------------
+    content_hash: str | None = None  # hex digest of the normalised title + body (exact duplicates)
+    fingerprint: int | None = None  # 64-bit SimHash of normalised shingles (near duplicates)
+    duplicate_of: int | None = None  # article id of the earliest near-duplicate copy, if any

@@ -1,0 +1,1 @@
+"""Vietnamese normalisation: dates, bylines, text and URLs as pure functions (no Scrapy, no database)."""

@@ -1,0 +1,79 @@
+"""Scrapy settings for vn-news-ingest: only what we change from Scrapy's defaults, each line with its reason.
+
+Custom settings are prefixed ``INGEST_``; those a user sets per machine also read the environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "vn_news_ingest"
+
+# Where `scrapy list` / `scrapy crawl NAME` find spiders: the top-level spiders package.
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Honest User-Agent: sites can see who we are and how to reach us.
+USER_AGENT = "vn-news-ingest/0.1 (+https://github.com/vn-news-ingest/vn-news-ingest; research news archive)"
+
+# Politeness: obey robots.txt, let AutoThrottle adapt to each server, few requests per domain at once.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+
+# Provincial servers are slow and flaky: retry transient failures a few times (Scrapy backs off via AutoThrottle).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+
+# A news article is never 10 MB; larger bodies (and gzip bombs) are cut off, not parsed.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+# The asyncio reactor: needed for `async def start()` and the default since Scrapy 2.13.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Feed exports (`-O out.jsonl`) keep Vietnamese as UTF-8 rather than \u escapes.
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Logs: INFO is readable for a cron job; DEBUG per request is too noisy for unattended runs.
+LOG_LEVEL = os.environ.get("INGEST_LOG_LEVEL", "INFO")
+
+# Development cache (`-s HTTPCACHE_ENABLED=1`): off by default so scheduled runs see fresh pages.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 408, 429]
+
+# The item pipeline: one stage per module, in this order.
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+# --- vn-news-ingest settings ---------------------------------------------------------------------------------
+
+# The database (SQLAlchemy URL). SQLite file by default; PostgreSQL for many workers.
+INGEST_DB_URL = os.environ.get("INGEST_DB_URL", "sqlite:///data/news.db")
+
+# Distributed mode (scrapy-redis) is on when this is set, e.g. redis://127.0.0.1:6379/0.
+INGEST_REDIS_URL = os.environ.get("INGEST_REDIS_URL", "")
+
+# The site registry.
+INGEST_SITES_FILE = os.environ.get("INGEST_SITES_FILE", "")
+
+# Items are written in batches of this many, one database session per batch.
+INGEST_STORE_BATCH_SIZE = int(os.environ.get("INGEST_STORE_BATCH_SIZE", "50"))
+
+# Articles whose body is shorter than this (characters) are dropped as non-articles.
+INGEST_MIN_BODY_CHARS = int(os.environ.get("INGEST_MIN_BODY_CHARS", "200"))
+
+# Stored articles are downloaded again only when older than this many hours (0 = never re-check).
+INGEST_RECHECK_AFTER_HOURS = float(os.environ.get("INGEST_RECHECK_AFTER_HOURS", "0"))

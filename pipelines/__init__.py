@@ -1,0 +1,1 @@
+"""Scrapy item pipelines: one stage per module (normalize -> validate -> dedup -> store), thin over ``ingest``."""

@@ -1,0 +1,58 @@
+"""Shared fixtures: paths to the shared dev set and seed, and real PostgreSQL / Redis servers."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scrapy.utils.reactor import install_reactor, is_reactor_installed
+
+from tests.servers import PostgresServer, RedisServer, postgres_server, redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DEV_SET = SHARED / "dev-set"
+SEED = SHARED / "seed" / "000_2f714dbf94d9eafe.txt"
+
+# Crawler objects built in-process (pipeline tests) need the project's reactor installed first.
+if not is_reactor_installed():
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+
+
+@pytest.fixture(scope="session")
+def dev_set() -> Path:
+    """The shared dev set (real pages and strings); CI lays ../shared beside the checkout."""
+    if not (DEV_SET / "pages.jsonl").exists():
+        raise FileNotFoundError(f"the shared dev set is missing at {DEV_SET}")
+    return DEV_SET
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The seed article's text (a kontumtv.vn page)."""
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server per test process."""
+    with postgres_server() as server:
+        yield server
+
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return pg_server.create_database(f"t{next(_db_counter)}")
+
+
+@pytest.fixture(scope="session")
+def redis_srv() -> Iterator[RedisServer]:
+    """One real redis-server per test process."""
+    with redis_server() as server:
+        yield server
