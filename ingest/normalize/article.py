@@ -1,0 +1,136 @@
+"""One article's raw fields -> its normalised fields; the single entry point shared by ``ingest extract`` and the crawl.
+
+Owns :func:`normalize_article`. It only combines the other normalisers (text, dates, bylines, URLs), so the CLI and
+the ``pipelines.normalize`` stage give identical results for the same raw values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ingest.normalize.bylines import parse_byline
+from ingest.normalize.dates import ParsedDate, find_dateline, parse_date
+from ingest.normalize.text import normalize_text, search_key
+from ingest.normalize.urls import canonical_url
+
+__all__ = ["normalize_article"]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    out = normalize_text(value if isinstance(value, str) else str(value))
+    return out or None
+
+
+def _line(value: Any) -> str | None:
+    out = _text(value)
+    return " ".join(out.split()) if out else None
+
+
+def _strings(value: Any) -> list[str]:
+    """A list of distinct, normalised, non-empty strings (accent- and case-insensitive distinctness)."""
+    if value is None:
+        return []
+    items: Iterable[Any] = [value] if isinstance(value, str) else value if isinstance(value, Iterable) else [value]
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        text = _line(item)
+        if not text:
+            continue
+        key = search_key(text)
+        if key not in seen:
+            seen.add(key)
+            out.append(text)
+    return out
+
+
+def _reference(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _date(raw: Any, reference: datetime | None, month_first: bool) -> ParsedDate | None:
+    if isinstance(raw, datetime):
+        raw = raw.isoformat()
+    return parse_date(raw, reference=reference, month_first=month_first) if isinstance(raw, str) else None
+
+
+def normalize_article(
+    raw: Mapping[str, Any],
+    *,
+    reference: datetime | None,
+    month_first: bool = False,
+    strip_www: bool = True,
+    strip_mobile: bool = True,
+) -> dict[str, Any]:
+    """Normalise one article's raw fields (named as in ``ingest.items.ArticleItem``). Never raises.
+
+    Returns ``title``, ``lead``, ``body`` (normalised text), ``published`` (aware datetime or None),
+    ``published_precision``, ``part_of_day``, ``modified``, ``authors``, ``author_roles``, ``organizations``,
+    ``source``, ``canonical_url``, ``category`` and ``tags``. When ``published_raw`` gives no date, the body's
+    dateline does; when the byline names nobody, ``authors_hint`` (structured author names) does.
+    ``reference`` is the fetch time (see :func:`ingest.normalize.parse_date`); ``month_first`` and the URL flags
+    are per-site settings.
+
+    >>> out = normalize_article(
+    ...     {"title": " Hội nghị ", "body": "Chiều 14/12, UBND tỉnh họp.", "byline_raw": "CTV Hiền Lương",
+    ...      "url": "https://www.kontumtv.vn/tin/abc/?utm_source=x"},
+    ...     reference=datetime(2021, 12, 20))
+    >>> out["title"], out["published"].date().isoformat(), out["part_of_day"], out["authors"]
+    ('Hội nghị', '2021-12-14', 'chiều', ['Hiền Lương'])
+    >>> out["canonical_url"], out["author_roles"]
+    ('https://kontumtv.vn/tin/abc', {'Hiền Lương': ['contributor']})
+    """
+    ref = _reference(reference)
+    body = _text(raw.get("body"))
+    published = _date(raw.get("published_raw"), ref, month_first)
+    if published is None and body:
+        published = find_dateline(body, reference=ref)
+    modified = _date(raw.get("modified_raw"), ref, month_first)
+
+    byline_raw = raw.get("byline_raw")
+    byline = parse_byline(byline_raw if isinstance(byline_raw, str) else None)
+    authors = list(byline.names)
+    roles = {k: list(v) for k, v in byline.roles.items()}
+    organizations = list(byline.organizations)
+    if not authors and not byline.is_group:
+        for hint in _strings(raw.get("authors_hint")):
+            hinted = parse_byline(hint)  # structured data can carry a role prefix ("Bài và ảnh: Hương Giang")
+            for name in hinted.names:
+                if name not in authors:
+                    authors.append(name)
+            for name, rs in hinted.roles.items():
+                roles.setdefault(name, list(rs))
+            organizations.extend(o for o in hinted.organizations if o not in organizations)
+
+    url = raw.get("canonical_url") or raw.get("url")
+    canon = canonical_url(url, strip_www=strip_www, strip_mobile=strip_mobile) if isinstance(url, str) else ""
+    if not canon.startswith(("http://", "https://")) and isinstance(raw.get("url"), str):
+        canon = canonical_url(raw["url"], strip_www=strip_www, strip_mobile=strip_mobile)
+
+    return {
+        "title": _line(raw.get("title")),
+        "lead": _text(raw.get("lead")),
+        "body": body,
+        "published": published.value if published else None,
+        "published_precision": published.precision if published else None,
+        "part_of_day": published.part_of_day if published else None,
+        "modified": modified.value if modified else None,
+        "authors": authors,
+        "author_roles": roles,
+        "organizations": organizations,
+        "source": byline.source,
+        "canonical_url": canon or None,
+        "category": _strings(raw.get("category")),
+        "tags": _strings(raw.get("tags")),
+    }

@@ -1,0 +1,338 @@
+"""Bylines: who wrote, photographed or compiled a story, which organisation they belong to, and where it came from.
+
+Owns :func:`parse_byline`, which reads a printed byline ("Tin, ảnh: CTV Hiền Lương", "Thanh Hà/TTXVN",
+"Theo Ngoisao | 25/12/2012 10:25") into a :class:`Byline`: person names (NFC, capitals title-cased, initials kept
+as printed), their roles, organisations, the upstream source of a republished story, and whether the signature is a
+group or house one that names no person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.normalize.text import normalize_text, search_key
+
+__all__ = ["Byline", "parse_byline"]
+
+
+@dataclass(slots=True)
+class Byline:
+    """A parsed byline. ``roles`` maps a name (or ``"*"`` for a group signature) to roles in printed order."""
+
+    names: list[str] = field(default_factory=list)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    organizations: list[str] = field(default_factory=list)
+    source: str | None = None
+    is_group: bool = False
+
+
+# Organisations (news agencies, broadcasters) by search key -> printed form.
+_ORGS = {
+    "ttxvn": "TTXVN",
+    "vna": "VNA",
+    "vov": "VOV",
+    "vov.vn": "VOV",
+    "vtv": "VTV",
+    "vnews": "VNews",
+    "ttxvn/vna": "TTXVN",
+    "vnexpress": "VnExpress",
+    "qdnd": "QĐND",
+    "cand": "CAND",
+    "glo": "GLO",
+    "vietnamplus": "VietnamPlus",
+    "reuters": "Reuters",
+    "afp": "AFP",
+    "ap": "AP",
+    "xinhua": "Tân Hoa Xã",
+    "tan hoa xa": "Tân Hoa Xã",
+}
+# Upstream outlets by search key (domain, short name or full name) -> printed name.
+_SOURCES = {
+    "ngoisao": "Ngôi Sao",
+    "ngoi sao": "Ngôi Sao",
+    "ngoisao.net": "Ngôi Sao",
+    "ngoisao.vn": "Ngôi Sao",
+    "k14": "Kênh 14",
+    "kenh14": "Kênh 14",
+    "kenh 14": "Kênh 14",
+    "kenh14.vn": "Kênh 14",
+    "suckhoedoisong.vn": "Sức khỏe & Đời sống",
+    "suc khoe & doi song": "Sức khỏe & Đời sống",
+    "suc khoe va doi song": "Sức khỏe & Đời sống",
+    "nguoi lao dong": "Người Lao Động",
+    "nld": "Người Lao Động",
+    "nld.com.vn": "Người Lao Động",
+    "vnexpress": "VnExpress",
+    "vnexpress.net": "VnExpress",
+    "dan tri": "Dân trí",
+    "dantri": "Dân trí",
+    "dantri.com.vn": "Dân trí",
+    "tuoi tre": "Tuổi Trẻ",
+    "tuoitre.vn": "Tuổi Trẻ",
+    "thanh nien": "Thanh Niên",
+    "thanhnien.vn": "Thanh Niên",
+    "vietnamnet": "VietNamNet",
+    "vietnamnet.vn": "VietNamNet",
+    "infonet": "Infonet",
+    "zing": "Zing News",
+    "zing.vn": "Zing News",
+    "zingnews": "Zing News",
+    "nhan dan": "Nhân Dân",
+    "nhandan.vn": "Nhân Dân",
+    "tien phong": "Tiền Phong",
+    "tienphong.vn": "Tiền Phong",
+    "vietnamplus": "VietnamPlus",
+    "vietnamplus.vn": "VietnamPlus",
+    "bao gia lai": "Báo Gia Lai",
+    "baogialai.com.vn": "Báo Gia Lai",
+}
+_SOURCES.update(_ORGS)
+
+# Role prefixes, longest first; the value is the list of roles they give.
+_PREFIX_ROLES: list[tuple[str, list[str]]] = [
+    (r"tin\s*(?:,|và|&)\s*ảnh", ["writer", "photographer"]),
+    (r"bài\s*(?:,|và|&)\s*ảnh", ["writer", "photographer"]),
+    (r"bài\s*(?:,|và|&)\s*clip", ["writer", "videographer"]),
+    (r"ảnh\s*(?:,|và|&)\s*clip", ["photographer", "videographer"]),
+    (r"bài", ["writer"]),
+    (r"tin", ["writer"]),
+    (r"thực hiện", ["writer"]),
+    (r"ghi chép", ["writer"]),
+    (r"ảnh", ["photographer"]),
+    (r"video|clip", ["videographer"]),
+    (r"đồ họa|đồ hoạ|thiết kế", ["designer"]),
+    (r"tổng hợp", ["compiler"]),
+    (r"biên tập|btv", ["editor"]),
+    (r"tác giả", ["author"]),
+    (r"tơplôu", ["writer"]),
+]
+_ROLE_MARK = re.compile(
+    r"(?:(?<=^)|(?<=[\s.,;:)(\]|–—-]))(" + "|".join(f"(?:{p})" for p, _ in _PREFIX_ROLES) + r")\s*:\s*",
+    re.IGNORECASE,
+)
+_ROLE_LOOKUP = [(re.compile(rf"(?:{p})", re.IGNORECASE), roles) for p, roles in _PREFIX_ROLES]
+
+# Person prefixes: a short role word or an academic/professional title before a name.
+_PERSON_ROLE = {"ctv": "contributor", "pv": "reporter", "btv": "editor", "phóng viên": "reporter"}
+_TITLES = re.compile(
+    r"^(?:(?:pgs\.?\s*,?\s*ts|gs\.?\s*,?\s*ts|gs|pgs|ts|ths|bs|bsck[i1]*|ks|ls|ns|nsưt|nsnd|đại tá|thượng tá|trung tá"
+    r"|thiếu tá|nhà báo|nhà thơ|nhà văn)\.?\s+)+",
+    re.IGNORECASE,
+)
+_PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
+_GROUP = re.compile(r"^(?:nhóm\s+(?:pv|phóng viên|ctv)|pv\s+nhóm\b|pv$|ctv$|btv$|nhóm\b|ban\s+\w+|bút danh$)", re.I)
+
+_SOURCE_LEAD = re.compile(r"(?:^|(?<=[\s|\-–(]))(theo|nguồn)\s*:?\s+", re.IGNORECASE)
+_DATE_TAIL = re.compile(r"[\s|•,\-–—]*(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})(?:.|\n)*$")
+_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
+_PAREN = re.compile(r"\s*\(([^()]{1,60})\)\s*$")
+_INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
+_TRAILING_JUNK = re.compile(r"[\s|/:,;\-–—]+$")
+_LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*]+")
+_END_MARK = re.compile(r"\./\.")
+_XODANG = re.compile(r"\s+tơplôu\b.*$", re.IGNORECASE)
+
+
+def _canon_org(text: str) -> str | None:
+    key = search_key(text)
+    if key in _ORGS:
+        return _ORGS[key]
+    return None
+
+
+def _is_initials(tok: str) -> bool:
+    return "." in tok and _INITIALS.match(tok) is not None
+
+
+def _org_like(part: str, *, first: bool) -> str | None:
+    """The organisation ``part`` names, or None when it looks like a person."""
+    known = _canon_org(part)
+    if known is not None:
+        return known
+    if re.search(r"\.(?:vn|com|net|org)\b", part, re.I):
+        return part
+    if re.match(r"^(?:báo|đài|trung tâm|phòng|sở|ban|ubnd|hội|công an|bộ|cổng|tạp chí)\s", part, re.I):
+        return part
+    if not first and " " not in part and not _is_initials(part) and part.upper() == part:
+        letters = sum(c.isalpha() for c in part)
+        if letters >= 2:
+            return part
+    return None
+
+
+def _title_case(name: str) -> str:
+    """NGUYỄN VĂN A -> Nguyễn Văn A; initials (with dots) are kept exactly as printed."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters):
+        return name
+    words = []
+    for w in name.split(" "):
+        words.append(w if "." in w else w[:1].upper() + w[1:].lower())
+    return " ".join(words)
+
+
+def _clean_name(part: str) -> str | None:
+    part = _LEADING_JUNK.sub("", _TRAILING_JUNK.sub("", part)).strip()
+    if part.endswith(".") and not _is_initials(part):
+        part = part.rstrip(".")
+    part = re.sub(r"\s*\((?:tổng hợp|th)\)\s*$", "", part, flags=re.I)
+    part = _TITLES.sub("", part).strip()
+    if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 6:
+        return None
+    if not part[0].isupper():
+        return None  # CMS login names ("yennhi"), sentence fragments
+    if sum(c.isalpha() for c in part) < 1:
+        return None
+    return _title_case(part)
+
+
+def _add_role(out: Byline, key: str, roles: list[str]) -> None:
+    have = out.roles.setdefault(key, [])
+    for r in roles:
+        if r not in have:
+            have.append(r)
+
+
+def _add_org(out: Byline, org: str) -> None:
+    if org not in out.organizations:
+        out.organizations.append(org)
+
+
+def _source_name(text: str) -> str:
+    key = search_key(text)
+    return _SOURCES.get(key, text)
+
+
+def _people(segment: str, roles: list[str], out: Byline) -> None:
+    """Read names (and attached organisations) from one run of text that shares the same roles."""
+    segment = _END_MARK.sub(" ", segment).strip()
+    m = _XODANG.search(segment)
+    if m is not None:
+        roles = [*roles, "writer"] + (["presenter"] if "tơbleăng" in m.group(0).lower() else [])
+        segment = segment[: m.start()]
+    parts = [p for p in _SPLIT.split(segment) if p and p.strip()]
+    last_person: str | None = None
+    for i, raw_part in enumerate(parts):
+        part = raw_part.strip()
+        part_roles = list(roles)
+        org: str | None = None
+        pm = _PAREN.search(part)
+        if pm is not None:
+            inner = pm.group(1)
+            if search_key(inner) in ("tong hop", "th"):
+                part_roles.append("compiler")
+            else:
+                org = _org_like(inner, first=False) or inner
+            part = part[: pm.start()]
+        if "/" in part:
+            left, _, right = part.partition("/")
+            right_org = _org_like(right.strip(), first=False)
+            if right_org is not None or right.strip()[:1].isupper():
+                org = right_org or right.strip()
+                part = left
+        dash = re.match(r"^(.*\S)-(\S+)$", part.strip())
+        if dash is not None and " " in dash.group(1):
+            right_org = _org_like(dash.group(2), first=False)
+            if right_org is not None:
+                org, part = right_org, dash.group(1)
+        part = part.strip()
+        whole_org = _org_like(part, first=i == 0 and not out.names)
+        if whole_org is not None:
+            _add_org(out, whole_org)
+            if org is not None:
+                _add_org(out, org)
+            continue
+        if _GROUP.match(part):
+            out.is_group = True
+            _add_role(out, "*", part_roles or ["reporter"])
+            continue
+        pp = _PERSON_PREFIX.match(part)
+        if pp is not None:
+            part_roles.append(_PERSON_ROLE[pp.group(1).lower()])
+            part = part[pp.end() :]
+        name = _clean_name(part)
+        if org is not None:
+            _add_org(out, org)
+        if name is None:
+            continue
+        if org is not None and not part_roles and org in _ORGS.values():
+            part_roles.append("reporter")
+        if name not in out.names:
+            out.names.append(name)
+        if part_roles:
+            _add_role(out, name, part_roles)
+        last_person = name
+    del last_person
+
+
+def _roles_of(marker: str) -> list[str]:
+    for rx, roles in _ROLE_LOOKUP:
+        if rx.fullmatch(marker.strip()):
+            return roles
+    return []
+
+
+def _line(line: str, out: Byline) -> None:
+    line = _DATE_TAIL.sub("", line).strip()
+    line = _TRAILING_JUNK.sub("", line).strip()
+    if not line:
+        return
+    # "Theo X", "Nguồn: X": X is where the story comes from, not its author.
+    sm = _SOURCE_LEAD.search(line)
+    if sm is not None:
+        before, src = line[: sm.start()], line[sm.end() :]
+        if sm.group(1).lower() == "theo":
+            pm = _PAREN.search(src)
+            if pm is not None and len(src[: pm.start()].split()) >= 2:  # "Theo Sầm Hoa (Vietnamnet/Reuters)"
+                _people(src[: pm.start()], [], out)
+                src = pm.group(1)
+        src = _TRAILING_JUNK.sub("", src).strip()
+        if src:
+            out.source = out.source or _source_name(src)
+            org = _canon_org(src)
+            if org is not None:
+                _add_org(out, org)
+        line = before.strip()
+        line = _TRAILING_JUNK.sub("", line).strip()
+        if not line:
+            return
+    marks = list(_ROLE_MARK.finditer(line))
+    if not marks:
+        _people(line, [], out)
+        return
+    head = line[: marks[0].start()].strip()
+    if head:
+        # Text before the first credit is either names ("H.V.Ảnh: Misso") or a photo caption ("... Gia Lai. Ảnh:").
+        is_caption = len(head.split()) > 4 or (head.endswith((".", ")")) and not _is_initials(head.split()[-1]))
+        if not is_caption:
+            _people(head, [], out)
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(line)
+        _people(line[m.end() : end], _roles_of(m.group(1)), out)
+
+
+def parse_byline(raw: str | None) -> Byline:
+    """Parse a printed byline into names, roles, organisations and source. Never raises.
+
+    >>> b = parse_byline("Tin, ảnh: KHÁNH TRUNG")
+    >>> b.names, b.roles
+    (['Khánh Trung'], {'Khánh Trung': ['writer', 'photographer']})
+    >>> b = parse_byline("Ảnh: Cao Nguyên-TTXVN")
+    >>> b.names, b.organizations
+    (['Cao Nguyên'], ['TTXVN'])
+    >>> parse_byline("Theo Ngoisao | 25/12/2012 10:25").source
+    'Ngôi Sao'
+    >>> parse_byline("Nhóm PV").is_group
+    True
+    """
+    out = Byline()
+    if not raw or not isinstance(raw, str):
+        return out
+    try:
+        text = normalize_text(raw[:1000])
+        for line in re.split(r"\n+", text):
+            _line(line, out)
+    except (ValueError, IndexError, KeyError, re.error):
+        return Byline()
+    return out

@@ -1,0 +1,206 @@
+"""Text normalisation: one canonical form for Vietnamese text before it is hashed, compared or searched.
+
+Owns :func:`normalize_text` (NFC, one tone-mark placement, look-alike letters, invisible characters, whitespace,
+HTML entities) and :func:`search_key` (the accent-folded, lower-case key used for search and fuzzy matching), plus
+the small character-level helpers the date and byline parsers share (:func:`fold_lookalikes`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = ["fold_lookalikes", "normalize_text", "search_key", "unify_tone_marks"]
+
+# Characters that render as nothing. Obfuscated reposts pad words with CGJ (U+034F) or the invisible Khmer vowels
+# (U+17B4/U+17B5) and decorate letters with a combining seagull (U+033C); none of them occurs in Vietnamese.
+_INVISIBLE = (
+    "\u00ad\u034f\u033c\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u2060\u2061\u2062\u2063\u2064\ufeff"
+)
+
+# Look-alike letters that obfuscated reposts use in place of Latin ones (small capitals, Icelandic eth for Đ).
+_LOOKALIKES = {
+    "ᴀ": "a",
+    "ʙ": "b",
+    "ᴄ": "c",
+    "ᴅ": "d",
+    "ᴇ": "e",
+    "ꜰ": "f",
+    "ɢ": "g",
+    "ʜ": "h",
+    "ɪ": "i",
+    "ᴊ": "j",
+    "ᴋ": "k",
+    "ʟ": "l",
+    "ᴍ": "m",
+    "ɴ": "n",
+    "ᴏ": "o",
+    "ᴘ": "p",
+    "ʀ": "r",
+    "ꜱ": "s",
+    "ᴛ": "t",
+    "ᴜ": "u",
+    "ᴠ": "v",
+    "ᴡ": "w",
+    "ʏ": "y",
+    "ᴢ": "z",
+    "\u00d0": "\u0110",  # Ð (Icelandic Eth) -> Đ
+    "\u00f0": "\u0111",  # ð -> đ
+}
+
+# Greek and Cyrillic letters that look Latin; folded only inside words that also hold Latin letters, so real Greek
+# or Russian text is left alone.
+_MIXED_SCRIPT = {
+    "ά": "á",
+    "α": "a",
+    "ο": "o",
+    "ό": "ó",
+    "ν": "v",
+    "ε": "e",
+    "έ": "é",
+    "ι": "i",
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+}
+
+_TRANSLATE: dict[int, str | None] = dict.fromkeys(map(ord, _INVISIBLE))
+_TRANSLATE.update({ord(k): v for k, v in _LOOKALIKES.items()})
+# Every Unicode space (NBSP, thin space, ideographic space ...) becomes a plain space; line separators a newline.
+_TRANSLATE.update(dict.fromkeys((0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000, 0x09, 0x0B), " "))
+_TRANSLATE.update({0x000C: "\n", 0x0085: "\n", 0x2028: "\n", 0x2029: "\n\n"})
+# Other C0/C1 control characters carry no text.
+_TRANSLATE.update(dict.fromkeys((*range(0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0))))
+
+_MIXED_WORD = re.compile(r"[^\W\d_]*(?:[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff])[^\W\d_]*")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+# Tone marks (as combining characters) that the placement rule moves.
+_TONES = "\u0300\u0301\u0309\u0303\u0323"
+# "oa", "oe", "uy" at the end of a syllable carry the tone on the first vowel in the style we keep
+# (hòa, khỏe, thủy), not on the second (hoà, khoẻ, thuỷ). "qu" is a consonant, so "quý" is left alone.
+_OLD_STYLE = re.compile(
+    r"(?<![qQ])([oO][aAeE]|[uU][yY])([\u0300\u0301\u0309\u0303\u0323])(?![^\W\d_])",
+)
+
+_SPACES = re.compile(r"[ ]{2,}")
+_SPACE_AROUND_NL = re.compile(r" *\n *")
+_PARA = re.compile(r"\n{3,}")
+
+
+def fold_lookalikes(s: str) -> str:
+    """Replace look-alike letters with the Latin letters they imitate and drop invisible padding.
+
+    >>> fold_lookalikes("Nɢᴀ̀ʏ 3/12")
+    'Ngày 3/12'
+    >>> fold_lookalikes("S\\u034f\\u034fάn\\u034fg 29/8")
+    'Sáng 29/8'
+    """
+    s = s.translate(_TRANSLATE)
+    if any("\u0370" <= c <= "\u04ff" or "\u1f00" <= c <= "\u1fff" for c in s):
+        s = _MIXED_WORD.sub(_fold_mixed_word, s)
+    return unicodedata.normalize("NFC", s)
+
+
+def _fold_mixed_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if not _LATIN.search(word):
+        return word  # a real Greek or Cyrillic word
+    return "".join(_MIXED_SCRIPT.get(c, c) for c in word)
+
+
+def unify_tone_marks(s: str) -> str:
+    """Put the tone mark of a syllable-final "oa", "oe", "uy" on the first vowel (hòa, khỏe, thủy); NFC in and out.
+
+    >>> unify_tone_marks("Uỷ ban hoà giải, khoẻ mạnh, thuỷ điện, quý")
+    'Ủy ban hòa giải, khỏe mạnh, thủy điện, quý'
+    """
+    nfd = unicodedata.normalize("NFD", s)
+    if not any(t in nfd for t in _TONES):
+        return s
+    out = _OLD_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], nfd)
+    return unicodedata.normalize("NFC", out)
+
+
+def _unescape(s: str) -> str:
+    # Doubly escaped entities ("&amp;nbsp;") are common in CMS output; unescape until nothing changes (each pass
+    # shortens the string, so this ends).
+    while "&" in s:
+        t = html.unescape(s)
+        if t == s:
+            break
+        s = t
+    return s
+
+
+def _normalize_once(s: str) -> str:
+    s = _unescape(s)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    s = fold_lookalikes(s)
+    s = unify_tone_marks(s)
+    s = _SPACES.sub(" ", s)
+    s = _SPACE_AROUND_NL.sub("\n", s)
+    s = _PARA.sub("\n\n", s)
+    return s.strip()
+
+
+def normalize_text(s: str | None) -> str:
+    """Return ``s`` in the one canonical form used everywhere: NFC, tone marks in one place, clean whitespace.
+
+    HTML entities are decoded, invisible and control characters dropped, look-alike letters folded, every kind of
+    space becomes one plain space, lines are trimmed, and paragraph breaks are kept as one blank line ("\\n\\n").
+    ``None`` gives ``""``. The function is idempotent.
+
+    >>> normalize_text("  Hoà   bình&nbsp;và ho&agrave; giải\\r\\n\\r\\n\\r\\nThuỷ điện ")
+    'Hòa bình và hòa giải\\n\\nThủy điện'
+    >>> normalize_text(None)
+    ''
+    """
+    if not s:
+        return ""
+    if not isinstance(s, str):
+        s = str(s)
+    # Each step can expose work for another (an entity that decodes to NBSP, padding that hid an entity), so run
+    # the steps until the text stops changing; two passes suffice for real text.
+    for _ in range(8):
+        t = _normalize_once(s)
+        if t == s:
+            break
+        s = t
+    return s
+
+
+_WS = re.compile(r"\s+")
+
+
+def search_key(s: str | None) -> str:
+    """Return the search key of ``s``: normalised, lower-case, diacritics folded, đ -> d, one space between words.
+
+    "quoc phong" finds "Quốc phòng" because both have the same key. Idempotent.
+
+    >>> search_key("  Quốc   PHÒNG\\n\\nĐắk Lắk ")
+    'quoc phong dak lak'
+    >>> search_key(None)
+    ''
+    """
+    text = normalize_text(s).lower()
+    text = text.replace("đ", "d").replace("Đ", "d")
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return _WS.sub(" ", unicodedata.normalize("NFC", stripped)).strip()
