@@ -4,4 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ingest.cli.extract import extract
+
 ALL: list[click.Command] = []
+ALL.append(extract)

@@ -1,0 +1,477 @@
+"""``extract_article``: one page's HTML in, its raw article fields out (never raises).
+
+The steps share one parsed tree: metadata (head, JSON-LD) -> headline -> article container -> printed dates
+(before the container is cleaned) -> lead -> byline -> body text and images -> category, tags, language.
+Values stay raw (as printed); ``ingest.normalize.normalize_article`` turns them into typed values.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import lxml.etree
+from lxml.html import HtmlElement
+
+from ingest.extract import body as body_mod
+from ingest.extract import dates as dates_mod
+from ingest.extract.decode import decode_html
+from ingest.extract.metadata import (
+    Meta,
+    clean_crumbs,
+    declared_language,
+    ld_person_names,
+    looks_like_person,
+    pick_canonical,
+    read_meta,
+    site_words,
+    split_list,
+)
+from ingest.extract.tree import Haystack, attrs_of, own_text, parse, select, squash, text_of, unescape
+from ingest.normalize import find_dateline, parse_byline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """What the registry knows about a site's markup: CSS selectors per field (title, lead, body, published,
+    byline, category, tags) and whether its numeric dates are month-first."""
+
+    name: str
+    selectors: Mapping[str, str] = field(default_factory=dict)
+    month_first: bool = False
+
+
+@dataclass
+class Extracted:
+    """Raw fields of one article page, named as in ``ingest.items.ArticleItem``."""
+
+    url: str
+    canonical_url: str | None = None
+    title: str | None = None
+    lead: str | None = None
+    body: str | None = None
+    language: str | None = None
+    published_raw: str | None = None
+    modified_raw: str | None = None
+    byline_raw: str | None = None
+    authors_hint: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    encoding: str | None = None
+
+
+_LEAD_SELECTORS = (
+    "[data-role=sapo]",
+    "[data-slot=sapo]",
+    ".detail-sapo",
+    "p.description",
+    ".article__sapo",
+    ".cms-desc",
+    "p.sc-longform-header-sapo",
+    ".content-reply p.reply",
+    "h2.Lead",
+    "h2.pHead",
+    ".sapo_detail",
+    ".sapo-detail",
+    "p.sapo",
+    "h2.sapo",
+    ".detail-desc",
+    ".baiviet-head-noidung",
+    ".content-detail-sapo",
+    ".article-sapo",
+    ".sapo",
+    ".lead",
+    ".summary",
+    ".entry-summary",
+)
+_AUTHOR_SELECTORS = (
+    "[data-role=author]",
+    ".detail-author .name",
+    ".author-info .name",
+    ".sc-longform-header-author",
+    ".vtranslate-author-translate",
+    ".article__author",
+    ".cms-author",
+    ".pAuthor",
+    ".nguontin",
+    "p.author",
+    ".author-name",
+    ".author",
+    "[rel=author]",
+    "a[href*='/tac-gia/']",
+    "[itemprop=author] [itemprop=name]",
+    "[itemprop=author]",
+    ".byline",
+    ".post-author",
+    ".entry-author",
+    ".tacgia",
+    ".tac-gia",
+)
+_TAG_SELECTORS = (
+    ".c-widget-tags a",
+    "a.tag_item",
+    ".tags a",
+    ".tag a",
+    ".tag_detail a",
+    ".detail-tab a",
+    ".box-tag a",
+    ".tags-box a",
+    ".article-tags a",
+    "a[rel=tag]",
+)
+_CRUMB_SELECTORS = (
+    ".breadcrumb a",
+    ".breadcrumbs a",
+    ".bread-crumb a",
+    "[class*=breadcrumb] a",
+    "[itemtype*=BreadcrumbList] [itemprop=name]",
+    ".detail-cate a",
+)
+# Whole class/id tokens of page chrome. Only exact tokens: VnExpress puts its article inside "sidebar-1" and
+# "header-content", so fragments like "header" or "sidebar" would throw the article away.
+_CHROME_TOKENS = {
+    "logo", "menu", "main-menu", "navbar", "nav", "site-header", "header-top", "top-header", "topbar", "footer",
+    "related", "related-news", "box-related", "most-read", "mostread", "most-view", "tin-lien-quan", "comment",
+    "comments", "binh-luan",
+}  # fmt: skip
+_PLACEHOLDERS = {"bút danh", "tác giả", "admin", "author", "tin tức", "biên tập viên"}
+_VI_CHARS = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    fetched_at: datetime | None = None,
+    site: SiteProfile | None = None,
+) -> Extracted:
+    """Extract the raw fields of one article page. Never raises: unreadable input gives empty fields."""
+    try:
+        return _extract(html, url, fetched_at=fetched_at, site=site)
+    except Exception:
+        log.exception("extraction failed for %s", url)
+        return Extracted(url=url)
+
+
+def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: SiteProfile | None) -> Extracted:
+    text, encoding = decode_html(html if html is not None else b"")
+    out = Extracted(url=url, encoding=encoding)
+    root = parse(text)
+    if root is None:
+        return out
+    selectors: Mapping[str, str] = site.selectors if site else {}
+    meta = read_meta(root)
+    # Scripts and styles are read (JSON-LD) and done with; dropping them once keeps every later walk cheaper.
+    lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
+    hay = Haystack(root, text)
+    base = _base_url(root, url)
+    out.canonical_url = pick_canonical(meta, url, base=url)
+
+    container = body_mod.find_container(root, selectors.get("body"), hay)
+    title, title_el = _title(root, meta, selectors.get("title"), container, hay)
+    out.title = title or None
+
+    # Dates first: the container is cleaned in place below, and its header may hold the printed date.
+    candidates = dates_mod.metadata_candidates(meta)
+    if selectors.get("published"):
+        candidates += dates_mod.selector_candidates(root, selectors["published"])
+    anchor = title_el if title_el is not None else container
+    candidates += dates_mod.visible_candidates(root, anchor)
+    out.modified_raw = dates_mod.modified_raw(meta)
+
+    lead_el = _lead_element(root, selectors.get("lead"), container, hay)
+    out.lead = text_of(lead_el) if lead_el is not None else None
+
+    html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
+
+    if container is not None:
+        keep: set[HtmlElement] = set()
+        for el in (title_el, lead_el, *byline_els):
+            if el is not None and _inside(el, container):
+                el.getparent().remove(el) if el.getparent() is not None else None
+        out.images = body_mod.clean_container(container, base_url=base, keep=keep)
+        blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
+        # A repeated headline or sapo at the top of the container (OneCMS, VNPT, MEDIATECH) is not body text.
+        repeats = {squash(v).casefold() for v in (out.lead, title) if v}
+        while blocks and squash(blocks[0].text).casefold() in repeats:
+            blocks = blocks[1:]
+        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_byline)
+        out.body = "\n\n".join(b.text for b in blocks) or None
+        if tail_byline:
+            html_byline = tail_byline
+
+    out.authors_hint = _structured_authors(meta)
+    out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
+
+    month_first = site.month_first if site else False
+    chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
+    if chosen is not None:
+        out.published_raw = chosen[0].raw
+    elif not _has_dateline(out.body, fetched_at):
+        url_date = dates_mod.url_candidate(url)
+        if url_date is not None and dates_mod.choose([url_date], fetched_at) is not None:
+            out.published_raw = url_date.raw
+
+    out.category = _category(root, meta, selectors.get("category"), hay)
+    out.tags = _tags(root, meta, selectors.get("tags"), hay)
+    out.language = _language(meta, out.body or out.title or "")
+    return out
+
+
+def _base_url(root: HtmlElement, url: str) -> str:
+    # vdoc sites set <base href> to a static host; images resolve against it, the article URL does not.
+    base = root.find(".//base")
+    href = base.get("href") if base is not None else None
+    return href.strip() if href and href.strip().startswith("http") else url
+
+
+def _inside(el: HtmlElement, container: HtmlElement) -> bool:
+    node: HtmlElement | None = el
+    while node is not None:
+        if node is container:
+            return el is not container
+        node = node.getparent()
+    return False
+
+
+# --- title ----------------------------------------------------------------------------------------------------
+
+
+def _title(
+    root: HtmlElement, meta: Meta, selector: str | None, container: HtmlElement | None, hay: Haystack
+) -> tuple[str, HtmlElement | None]:
+    if selector:
+        for el in select(root, selector):
+            text = text_of(el)
+            if text:
+                return text, el
+    metas = [
+        unescape(str(meta.ld("headline") or "")),
+        meta.first("og:title") or "",
+        meta.first("twitter:title") or "",
+        meta.first("headline") or "",
+        meta.first("title") or "",
+        meta.title_tag,
+    ]
+    metas = [m for m in metas if m]
+    keys = [m.casefold() for m in metas]
+    h1s = [(el, text_of(el)) for el in root.iter("h1") if not _in_chrome(el)]
+    h1s = [(el, t) for el, t in h1s if 8 <= len(t) <= 300]
+    if container is not None:
+        # Zing 2012 prints the headline twice; the copy inside the article container is the article's.
+        h1s.sort(key=lambda pair: not _inside(pair[0], container))
+    # A headline element that agrees with the metadata is both the title and the anchor for the printed date.
+    for el, text in h1s:
+        if text.casefold() in keys:
+            return text, el
+    for el, text in sorted(h1s, key=lambda pair: -len(pair[1])):
+        if any(k.startswith(text.casefold()) for k in keys):
+            return text, el
+    anchor = _headline_element(root, metas)
+    for value in metas[:-1] if meta.title_tag in metas else metas:
+        if value:
+            return value, anchor
+    if meta.title_tag:
+        return _strip_site_suffix(meta.title_tag), anchor
+    if h1s:
+        return h1s[0][1], h1s[0][0]
+    return "", None
+
+
+def _headline_element(root: HtmlElement, metas: list[str]) -> HtmlElement | None:
+    """The element printing the headline when it is not an ``<h1>`` (baodautu's title is a ``div``)."""
+    if not metas:
+        return None
+    wanted = {m.casefold() for m in metas}
+    for el in root.iter("h1", "h2", "div", "p", "span", "strong"):
+        if el.tag in ("div", "span", "p") and len(el) > 2:
+            continue
+        text = text_of(el)
+        if 8 <= len(text) <= 300 and text.casefold() in wanted and not _in_chrome(el):
+            return el
+    return None
+
+
+def _in_chrome(el: HtmlElement) -> bool:
+    node: HtmlElement | None = el.getparent()
+    depth = 0
+    while node is not None and depth < 8:
+        if node.tag in ("header", "nav", "footer", "aside", "a"):
+            return True
+        if _CHROME_TOKENS & set(attrs_of(node).split()):
+            return True
+        node = node.getparent()
+        depth += 1
+    return False
+
+
+def _strip_site_suffix(title: str) -> str:
+    parts = re.split(r"\s+[|–—]\s+|\s+-\s+(?=[^-]*$)", title)
+    return max(parts, key=len).strip() if len(parts) > 1 else title
+
+
+# --- lead -----------------------------------------------------------------------------------------------------
+
+
+def _lead_element(
+    root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
+) -> HtmlElement | None:
+    outside: HtmlElement | None = None
+    for css in ((selector,) if selector else ()) + _LEAD_SELECTORS:
+        for el in select(root, css, hay):
+            if container is not None and (el is container or _inside(container, el)):
+                continue
+            text = text_of(el)
+            if len(text) < 20 or _in_chrome(el):
+                continue
+            if container is None or _inside(el, container):
+                return el
+            outside = outside if outside is not None else el
+        if outside is not None:
+            return outside
+    return None
+
+
+# --- byline ---------------------------------------------------------------------------------------------------
+
+
+def _is_byline(raw: str) -> bool:
+    if squash(raw).casefold() in _PLACEHOLDERS:
+        return False
+    try:
+        parsed = parse_byline(raw)
+    except Exception:
+        return False
+    return bool(parsed.names or parsed.source or parsed.is_group)
+
+
+def _byline_elements(
+    root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
+) -> tuple[str | None, list[HtmlElement]]:
+    """An author element near the headline or the body (not in related boxes or comments)."""
+    for css in ((selector,) if selector else ()) + _AUTHOR_SELECTORS:
+        for el in select(root, css, hay):
+            if el is container or (container is not None and _inside(container, el)):
+                continue
+            if _in_chrome(el) or re.search(r"comment|related|relate|list|other", _ancestry(el)):
+                continue
+            text = own_text(el) if el.tag == "div" and len(el) else text_of(el)
+            text = text or text_of(el)
+            if not text or len(text) > 150:
+                continue
+            if squash(text).casefold() in _PLACEHOLDERS:
+                continue
+            if _is_byline(text):
+                return text, [el]
+    return None, []
+
+
+def _ancestry(el: HtmlElement) -> str:
+    parts = []
+    node = el.getparent()
+    depth = 0
+    while node is not None and depth < 6:
+        parts.append(attrs_of(node))
+        node = node.getparent()
+        depth += 1
+    return " ".join(parts)
+
+
+def _structured_authors(meta: Meta) -> list[str]:
+    names = ld_person_names(meta)
+    if names:
+        return names
+    dable = meta.first("dable:author")
+    if dable:
+        return [n for n in (squash(p) for p in dable.split(";")) if n]
+    return []
+
+
+def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta, url: str) -> str | None:
+    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác")."""
+    if html_byline and structured:
+        try:
+            printed = {n.casefold() for n in parse_byline(html_byline).names}
+        except Exception:
+            printed = set()
+        missing = [n for n in structured if squash(n).casefold() not in printed]
+        if missing and len(structured) > len(printed):
+            return " - ".join(structured)
+        return html_byline
+    if html_byline:
+        return html_byline
+    if structured:
+        return " - ".join(structured)
+    author = meta.first("author", "article:author")
+    if looks_like_person(author, site_words=site_words(url, meta)) and author and _is_byline(author):
+        return author
+    return None
+
+
+def _has_dateline(body: str | None, reference: datetime | None) -> bool:
+    if not body:
+        return False
+    try:
+        return find_dateline(body[:300], reference=reference) is not None
+    except Exception:
+        return False
+
+
+# --- category, tags, language -----------------------------------------------------------------------------------
+
+
+def _category(root: HtmlElement, meta: Meta, selector: str | None, hay: Haystack) -> list[str]:
+    if selector:
+        names = clean_crumbs([text_of(el) for el in select(root, selector)])
+        if names:
+            return names
+    if meta.ld_crumbs:
+        return meta.ld_crumbs
+    for css in _CRUMB_SELECTORS:
+        names = clean_crumbs([text_of(el) for el in select(root, css, hay)[:6]])
+        if names:
+            return names
+    section = meta.first("article:section")
+    if section and "," not in section:
+        return [section]
+    ld_section = meta.ld("articleSection")
+    if isinstance(ld_section, str) and ld_section:
+        return clean_crumbs(ld_section.split(","))
+    return []
+
+
+def _tags(root: HtmlElement, meta: Meta, selector: str | None, hay: Haystack) -> list[str]:
+    if selector:
+        tags = split_list([text_of(el) for el in select(root, selector)])
+        if tags:
+            return tags
+    values = meta.tags.get("article:tag", [])
+    if values:
+        tags = []
+        for value in values:
+            tags += split_list(value)
+        return list(dict.fromkeys(tags))
+    for css in _TAG_SELECTORS:
+        found = [text_of(el) for el in select(root, css, hay) if not _in_chrome(el)]
+        tags = split_list([t for t in found if t and len(t) < 80])
+        if tags:
+            return tags
+    keywords = meta.ld("keywords")
+    if keywords:
+        return split_list(keywords)
+    return split_list(meta.first("news_keywords", "keywords") or "")
+
+
+def _language(meta: Meta, sample: str) -> str | None:
+    declared = declared_language(meta)
+    letters = sum(1 for c in sample[:1500] if c.isalpha())
+    if letters >= 40 and len(_VI_CHARS.findall(sample[:1500])) > letters * 0.03:
+        return "vi"  # thanhnien 2012 declares lang="en-us" on Vietnamese text
+    return declared

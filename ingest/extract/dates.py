@@ -1,0 +1,241 @@
+"""The publication date: gather every candidate the page offers, then pick one in an order of trust.
+
+The order, justified on the dev set (VIETNAMESE.md section 5):
+
+1. the site's own selector (registry data);
+2. JSON-LD ``datePublished`` carrying a time and an offset (VnExpress, Dân trí, Tuổi Trẻ: exact to the second);
+3. the date printed next to the headline (baodautu, 24h, Thanh Niên, Zing and 2012 VnExpress have no usable
+   metadata; 24h's meta ``pubdate`` is 13 hours before the printed date, so the printed one beats meta);
+4. JSON-LD with a naive time (cafef), then ``article:published_time`` / ``pubdate`` / ``datePublished`` meta;
+5. date-only metadata (dantri 2012 ``datePublished=2012-12-25``), upgraded to a candidate of the same day that
+   has a time;
+6. nothing: ``normalize_article`` falls back to the body's dateline ("Chiều 14/12, ...");
+7. a date in the URL (``/2012/12/24/``), only when the body has no dateline either.
+
+Choosing is done with ``ingest.normalize.parse_date``; this module never parses a date itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import lxml.etree
+from lxml.html import HtmlElement
+
+from ingest.extract.metadata import Meta
+from ingest.extract.tree import attrs_of, own_text, select, squash, text_of
+from ingest.normalize import parse_date
+
+_DATE_TEXT = re.compile(
+    r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}",
+    re.IGNORECASE,
+)
+_HAS_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+_HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)\s*$")
+_DATE_HINT = re.compile(r"date|time|publish|ngay|dateline|post-time|timestamp|pubdate|created", re.IGNORECASE)
+# Zones whose dates are never the article's: the header clock, menus, related lists, comments, footers.
+_NOT_HERE = re.compile(
+    r"(^|[\s_-])(footer|menu|navbar|topbar|top-bar|clock|today|weather|comment|comments|related|relate|"
+    r"tinkhac|tin-khac|list-news|news-list|title-time)([\s_-]|$)|cungchuyenmuc|lienquan|datetimenow",
+    re.IGNORECASE,
+)
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "datepublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "sailthru.date",
+    "article.published",
+    "published_time",
+    "datecreated",
+)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(?!\d)")
+_MAX_VISIBLE = 10
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One date string and where it came from."""
+
+    raw: str
+    source: str
+    rank: int  # lower is more trusted
+
+
+def _clean_iso(raw: str) -> str:
+    # vietnamnet: "2026-03-07T08:52:11.000 +07:00" (a space before the offset is not ISO 8601).
+    return re.sub(r"(\d)\s+([+-]\d{2}:?\d{2})$", r"\1\2", raw.strip())
+
+
+def metadata_candidates(meta: Meta) -> list[Candidate]:
+    """Dates from JSON-LD and ``<meta>``, ranked as in the module docstring."""
+    out: list[Candidate] = []
+    for obj in meta.ld_articles:
+        raw = obj.get("datePublished") or obj.get("dateCreated")
+        if isinstance(raw, str) and raw.strip():
+            raw = _clean_iso(raw)
+            if _HAS_TIME.search(raw):
+                out.append(Candidate(raw, "json-ld", 2 if _HAS_OFFSET.search(raw) else 4))
+            else:
+                out.append(Candidate(raw, "json-ld", 6))
+    for key in _META_DATE_KEYS:
+        for raw in meta.tags.get(key, ()):
+            raw = _clean_iso(raw)
+            if raw:
+                out.append(Candidate(raw, f"meta {key}", 5 if _HAS_TIME.search(raw) else 6))
+    return out
+
+
+def modified_raw(meta: Meta) -> str | None:
+    """The last-modified date string, if the page gives one."""
+    value = meta.ld("dateModified")
+    if isinstance(value, str) and value.strip():
+        return _clean_iso(value)
+    found = meta.first("article:modified_time", "og:updated_time", "lastmod", "datemodified", "last-modified")
+    return _clean_iso(found) if found else None
+
+
+_TEXT_WITH_DIGIT_SEP = lxml.etree.XPath(
+    "//text()[contains(., '/') or contains(., '-') or contains(., '.') or contains(., 'tháng')]"
+    "[not(ancestor::a)][not(ancestor::option)][not(ancestor::title)]"
+)
+
+
+def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Candidate]:
+    """Printed dates, nearest to the headline first (by position in the document), header clocks excluded."""
+    found: dict[HtmlElement, str] = {}
+    for node in _TEXT_WITH_DIGIT_SEP(root):
+        if not isinstance(node, str) or not _DATE_TEXT.search(node):
+            continue
+        el = node.getparent()  # type: ignore[attr-defined]
+        if el is None or not isinstance(el.tag, str):
+            continue
+        if getattr(node, "is_tail", False):
+            el = el.getparent()
+            if el is None:
+                continue
+        if el not in found:
+            raw = _date_text(el)
+            if raw:
+                found[el] = raw
+    for el in root.iter("time"):
+        if el not in found:
+            raw = _date_text(el)
+            if raw:
+                found[el] = raw
+    if not found:
+        return []
+    order = {el: index for index, el in enumerate(root.iter())}
+    anchor_index = order.get(anchor) if anchor is not None else None
+    scored: list[tuple[float, str]] = []
+    for el, raw in found.items():
+        if _excluded(el, root):
+            continue
+        index = order.get(el, 0)
+        distance = abs(index - anchor_index) if anchor_index is not None else index / 10
+        if anchor_index is not None and index > anchor_index:
+            distance *= 1.5  # related-news dates come after the article, the printed date mostly before or just after
+        if not _HAS_TIME.search(raw):
+            distance += 40
+        if _DATE_HINT.search(attrs_of(el)) or el.tag == "time" or el.get("data-role") == "publishdate":
+            distance -= 15
+        scored.append((distance, raw))
+    scored.sort(key=lambda pair: pair[0])
+    return [Candidate(raw, "visible", 3) for _, raw in scored[:_MAX_VISIBLE]]
+
+
+def _date_text(el: HtmlElement) -> str | None:
+    if el.tag == "time":
+        text = text_of(el)
+        if _DATE_TEXT.search(text):
+            return text
+        value = el.get("datetime")
+        return squash(value) if value and _DATE_TEXT.search(value) else None
+    text = own_text(el)
+    if not text or len(text) > 160 or not _DATE_TEXT.search(text):
+        return None
+    whole = text_of(el)
+    if len(whole) <= 160 and _HAS_TIME.search(whole) and not _HAS_TIME.search(text):
+        text = whole  # "<span>07/03/2026</span> <b>08:47</b>": keep the time printed in a child
+    return text.strip(" |-–—·•")
+
+
+def _excluded(el: HtmlElement, root: HtmlElement) -> bool:
+    node: HtmlElement | None = el
+    depth = 0
+    while node is not None and node is not root and depth < 12:
+        if node.tag in ("header", "nav", "footer", "li", "select"):
+            return True
+        attrs = attrs_of(node)
+        if attrs and _NOT_HERE.search(attrs):
+            return True
+        node = node.getparent()
+        depth += 1
+    return False
+
+
+def selector_candidates(root: HtmlElement, selector: str) -> list[Candidate]:
+    """Dates from a registry selector (rank 1)."""
+    out: list[Candidate] = []
+    for el in select(root, selector)[:3]:
+        raw = el.get("datetime") or el.get("content") or text_of(el)
+        if raw:
+            out.append(Candidate(squash(raw), "site", 1))
+    return out
+
+
+def url_candidate(url: str) -> Candidate | None:
+    """``/2012/12/24/`` in the URL, day precision; ``/2012/12/`` alone is too vague to use."""
+    match = _URL_DATE.search(url or "")
+    if not match:
+        return None
+    year, month, day = match.groups()
+    return Candidate(f"{int(day):02d}/{int(month):02d}/{year}", "url", 9)
+
+
+def choose(
+    candidates: list[Candidate], reference: datetime | None, *, month_first: bool = False
+) -> tuple[Candidate, Any] | None:
+    """The most trusted candidate that parses and is not after the crawl; a same-day one with a time upgrades it."""
+    parsed: list[tuple[Candidate, Any]] = []
+    limit = reference + timedelta(days=1) if reference is not None else None
+    seen: set[str] = set()
+    for cand in sorted(candidates, key=lambda c: c.rank):
+        if cand.raw in seen:
+            continue
+        seen.add(cand.raw)
+        try:
+            value = parse_date(cand.raw, reference=reference, month_first=month_first)
+        except Exception:
+            value = None
+        if value is None:
+            continue
+        if limit is not None and _aware(value.value) and value.value > _aware_ref(limit, value.value):
+            continue
+        parsed.append((cand, value))
+    if not parsed:
+        return None
+    best_cand, best = parsed[0]
+    if best.precision == "day":
+        for cand, value in parsed[1:]:
+            if value.precision != "day" and value.value.date() == best.value.date():
+                return cand, value
+    return best_cand, best
+
+
+def _aware(value: datetime) -> bool:
+    return value.tzinfo is not None
+
+
+def _aware_ref(limit: datetime, like: datetime) -> datetime:
+    if limit.tzinfo is None and like.tzinfo is not None:
+        return limit.replace(tzinfo=like.tzinfo)
+    return limit

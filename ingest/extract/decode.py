@@ -1,0 +1,128 @@
+"""Bytes to text: the page's real encoding, whatever its ``<meta charset>`` claims, and repair of mojibake.
+
+Vietnamese pages often declare one charset and send another, or send UTF-8 that was decoded as Latin-1 once
+and re-encoded ("NHáº¬T XUÃ‚N" for "NHẬT XUÂN"). The order is: byte-order mark, the declared charset only
+if the bytes decode strictly with it, strict UTF-8, then the legacy Vietnamese and Western code pages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# A <meta charset=...> or http-equiv content type anywhere in the head (tuoitre declares it after 20 kB).
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# C0 controls other than tab/newline/carriage return break libxml2 and carry no text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# UTF-8 bytes of Vietnamese letters read as Latin-1/cp1252: "Ã" + continuation, "áº", "á»", "Ä‘"/"Ä\x91", "Æ°".
+_MOJIBAKE = re.compile(
+    "Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2018-\u203a\u20ac\u2122]|á[º»]|Ä[\x80-\xbf‘]|Æ[°¡]"
+)
+_HEAD_BYTES = 65536
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _declared(data: bytes) -> list[str]:
+    names: list[str] = []
+    for match in _META_CHARSET.finditer(data[:_HEAD_BYTES]):
+        name = _codec(match.group(1).decode("ascii", "ignore"))
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def decode_html(data: bytes | str) -> tuple[str, str]:
+    """Return ``(text, encoding)`` for a page body; never raises.
+
+    ``encoding`` is the codec that decoded the bytes (``"utf-8"``, ``"cp1258"``, ...); a ``str`` input is
+    reported as ``"unicode"``.
+    """
+    if isinstance(data, str):
+        return clean_text(fix_mojibake(data)), "unicode"
+    text, encoding = _decode_bytes(data)
+    return clean_text(fix_mojibake(text)), encoding
+
+
+def _decode_bytes(data: bytes) -> tuple[str, str]:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(name), name
+            except UnicodeDecodeError:
+                break
+    candidates = [*_declared(data), "utf-8", "cp1258", "cp1252"]
+    for name in candidates:
+        # A declared single-byte Western code page "decodes" any bytes; trust it only when UTF-8 fails too.
+        if name in {"latin-1", "iso8859-1", "cp1252", "ascii"} and _strict_ok(data, "utf-8"):
+            return data.decode("utf-8"), "utf-8"
+        try:
+            return data.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _strict_ok(data: bytes, name: str) -> bool:
+    try:
+        data.decode(name)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo one round of UTF-8-read-as-Latin-1 when the text is full of its tell-tale pairs."""
+    if "Ã" not in text and "á»" not in text and "áº" not in text and "Ä" not in text and "Æ" not in text:
+        return text
+    hits = len(_MOJIBAKE.findall(text))
+    if hits < 3:
+        return text
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            repaired = text.encode(legacy).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if len(_MOJIBAKE.findall(repaired)) < hits:
+            return repaired
+    # Mixed pages (some strings broken, some fine): repair run by run.
+    return _fix_runs(text)
+
+
+_RUN = re.compile(
+    "[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]{2,}"
+)
+
+
+def _fix_runs(text: str) -> str:
+    def repair(match: re.Match[str]) -> str:
+        chunk = match.group(0)
+        for legacy in ("cp1252", "latin-1"):
+            try:
+                return chunk.encode(legacy).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+        return chunk
+
+    return _RUN.sub(repair, text)
+
+
+def clean_text(text: str) -> str:
+    """Strip what libxml2 refuses in a ``str``: an XML declaration and C0 control characters."""
+    if text.lstrip()[:5].lower() == "<?xml":
+        text = _XML_DECL.sub("", text, count=1)
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text

@@ -1,0 +1,142 @@
+"""The parsed page: one lxml tree, parsed once, plus the small tree helpers every extraction step shares."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import lxml.etree
+import lxml.html
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+_WS = re.compile(r"\s+")
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
+
+
+def parse(text: str) -> HtmlElement | None:
+    """Parse a page with libxml2's HTML parser (tolerant of nested ``<html>`` and stray ``</html>``)."""
+    if not text.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError, TypeError):
+        return None
+    return root if isinstance(root, HtmlElement) else None
+
+
+@lru_cache(maxsize=512)
+def css(selector: str) -> CSSSelector:
+    """A compiled CSS selector (registry selectors are data, compiled once per process)."""
+    return CSSSelector(selector)
+
+
+_SELECTOR_TOKENS = re.compile(r"[.#]([\w-]+)|=\s*['\"]?([\w-]+)['\"]?\s*\]")
+_ALL_CLASS_ID = lxml.etree.XPath("//@class | //@id")
+
+
+class Haystack:
+    """What a page's markup contains, to skip selectors that cannot match without walking the tree.
+
+    Most family selectors miss on any one page; a class or id absent from every ``class``/``id`` attribute,
+    or an attribute value absent from the source, rules a selector out for the price of a set lookup.
+    """
+
+    def __init__(self, root: HtmlElement, source: str) -> None:
+        self.source = source
+        tokens: set[str] = set()
+        for value in _ALL_CLASS_ID(root):
+            tokens.update(str(value).split())
+        self.tokens = tokens
+
+    def may_match(self, selector: str) -> bool:
+        for class_or_id, value in _tokens(selector):
+            if class_or_id and class_or_id not in self.tokens:
+                return False
+            if value and value not in self.source:
+                return False
+        return True
+
+
+@lru_cache(maxsize=512)
+def _tokens(selector: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_SELECTOR_TOKENS.findall(selector))
+
+
+def select(root: HtmlElement, selector: str, haystack: Haystack | None = None) -> list[HtmlElement]:
+    """Elements matching a CSS selector; an invalid selector matches nothing."""
+    if haystack is not None and not haystack.may_match(selector):
+        return []
+    try:
+        found = css(selector)(root)
+    except Exception:
+        return []
+    return [el for el in found if isinstance(el, HtmlElement)]
+
+
+def squash(text: str | None) -> str:
+    """Collapse whitespace (NBSP included) to single spaces."""
+    if not text:
+        return ""
+    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def unescape(text: str | None) -> str:
+    """Decode HTML entities until stable (tuoitre's JSON-LD is encoded twice: ``&amp;#7871;``)."""
+    if not text:
+        return ""
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return squash(text)
+
+
+def text_of(el: HtmlElement) -> str:
+    """The element's whole text, whitespace collapsed."""
+    try:
+        return squash(el.text_content())
+    except ValueError:
+        return ""
+
+
+def own_text(el: HtmlElement) -> str:
+    """The element's text without its children's text (text plus the tails of its children)."""
+    parts = [el.text or ""]
+    parts.extend(child.tail or "" for child in el)
+    return squash(" ".join(parts))
+
+
+def attrs_of(el: HtmlElement) -> str:
+    """Lower-cased class, id and a few role attributes, for boilerplate and hint matching."""
+    return " ".join(
+        (el.get(name) or "") for name in ("class", "id", "itemprop", "data-role", "data-slot", "role")
+    ).lower()
+
+
+def remove(el: HtmlElement) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def is_hidden(el: HtmlElement) -> bool:
+    """Hidden by inline style, the ``hidden`` attribute or the usual utility classes."""
+    style = (el.get("style") or "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    if el.get("hidden") is not None:
+        return True
+    classes = (el.get("class") or "").lower().split()
+    return "d-none" in classes or "hidden" in classes or "hide" in classes
