@@ -121,11 +121,14 @@ _TITLES = re.compile(
     re.IGNORECASE,
 )
 _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
-_GROUP = re.compile(r"^(?:nhóm\s+(?:pv|phóng viên|ctv)|pv\s+nhóm\b|pv$|ctv$|btv$|nhóm\b|ban\s+\w+|bút danh$)", re.I)
+_GROUP = re.compile(r"^(?:nhóm\s+(?:pv|phóng viên|ctv)|pv\s+nhóm\b|pv$|ctv$|btv$|nhóm\b|ban\s+\w+|phóng viên$)", re.I)
 
 _SOURCE_LEAD = re.compile(r"(?:^|(?<=[\s|\-–(]))(theo|nguồn)\s*:?\s+", re.IGNORECASE)
 _DATE_TAIL = re.compile(r"[\s|•,\-–—]*(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})(?:.|\n)*$")
-_SPLIT = re.compile(r"\s+[-–—]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
+_SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
+_LINE_TAIL = re.compile(r"[\s|/,;\-–—]+$")
+# Words that are never a person's name on their own: role words, placeholders, CMS defaults.
+_NOT_NAMES = frozenset({"theo", "nguon", "anh", "bai", "tin", "tac gia", "but danh", "admin", "administrator", "bbt"})
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)\s*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
 _TRAILING_JUNK = re.compile(r"[\s|/:,;\-–—]+$")
@@ -180,8 +183,8 @@ def _clean_name(part: str) -> str | None:
     part = _TITLES.sub("", part).strip()
     if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 6:
         return None
-    if not part[0].isupper():
-        return None  # CMS login names ("yennhi"), sentence fragments
+    if not part[0].isupper() or search_key(part) in _NOT_NAMES:
+        return None  # CMS login names ("yennhi"), sentence fragments, placeholders ("Bút danh")
     if sum(c.isalpha() for c in part) < 1:
         return None
     return _title_case(part)
@@ -231,11 +234,15 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
             if right_org is not None or right.strip()[:1].isupper():
                 org = right_org or right.strip()
                 part = left
-        dash = re.match(r"^(.*\S)-(\S+)$", part.strip())
+        dash = re.match(r"^(.*\S)-(\S.*)$", part.strip())
         if dash is not None and " " in dash.group(1):
             right_org = _org_like(dash.group(2), first=False)
-            if right_org is not None:
+            if right_org is not None:  # "Cao Nguyên-TTXVN"
                 org, part = right_org, dash.group(1)
+            elif " " in dash.group(2) and dash.group(2)[:1].isupper():  # "Mỹ Uyên-Thanh Long": two people
+                _people(dash.group(1), part_roles, out)
+                _people(dash.group(2), part_roles, out)
+                continue
         part = part.strip()
         whole_org = _org_like(part, first=i == 0 and not out.names)
         if whole_org is not None:
@@ -275,7 +282,7 @@ def _roles_of(marker: str) -> list[str]:
 
 def _line(line: str, out: Byline) -> None:
     line = _DATE_TAIL.sub("", line).strip()
-    line = _TRAILING_JUNK.sub("", line).strip()
+    line = _LINE_TAIL.sub("", line).strip()
     if not line:
         return
     # "Theo X", "Nguồn: X": X is where the story comes from, not its author.

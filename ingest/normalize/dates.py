@@ -110,7 +110,7 @@ _OFFSET = re.compile(
     r"\s*\(?\s*(?:(?:gmt|utc)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?|([+-])(\d{2}):?(\d{2})|(z)(?![^\W\d_]))\s*\)?"
 )
 _RELATIVE = re.compile(
-    r"(?<![\w.])(\d{1,3})\s*(giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)(?:\s*(\d{1,3})\s*(giây|phút))?\s*(?:trước|qua)\b"
+    r"(?<![\w.])(\d{1,3})\s*(giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)(?:\s*(\d{1,3})\s*(giây|phút))?\s*trước(?![^\W\d_])"
 )
 _REL_DAY = re.compile(
     r"(?<![^\W\d_])(?:(sáng|trưa|chiều|tối|đêm|khuya)\s+(nay|qua|hôm nay|hôm qua|hôm kia)|(hôm nay|hôm qua|hôm kia))"
@@ -127,7 +127,7 @@ _CUE = re.compile(
 _PART_BEFORE = re.compile(
     r"(?<![^\W\d_])(sáng|trưa|chiều|tối|đêm|khuya)(?:\s+(?:nay|qua|hôm nay|hôm qua|mai))?\s*(?:ngày\s*)?[\s(]*$"
 )
-_RANGE_START = re.compile(r"(?<![\d:h.'/])(\d{1,2})\s*(?:-|–|—|và|đến|tới|,)\s*\(?$")
+_RANGE_START = re.compile(r"(?<![\d:h.'/])(?<!thứ )(\d{1,2})\s*(?:-|–|—|và|đến|tới)\s*\(?$")
 
 
 @dataclass(slots=True)
@@ -390,7 +390,7 @@ _REL_UNITS = {
 
 def _relative(s: str, ref: datetime) -> ParsedDate | None:
     m = _RELATIVE.search(s)
-    if m is not None and (m.group(0).endswith("trước") or m.group(2) not in ("ngày", "tuần", "tháng", "năm")):
+    if m is not None:
         n, unit = int(m.group(1)), m.group(2)
         if unit in ("tháng", "năm"):
             months = n if unit == "tháng" else 12 * n

@@ -1,0 +1,105 @@
+"""parse_byline: every shared dev-set row, plus our own rows for each byline rule."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from ingest.normalize import parse_byline
+from tests.normalize.devset import load_row, row_ids
+
+
+@pytest.mark.parametrize("row_id", row_ids("bylines.jsonl"))
+def test_dev_set_bylines(dev_set: Path, row_id: str) -> None:
+    row = load_row(dev_set, "bylines.jsonl", row_id)
+    got = parse_byline(row["raw"])
+    assert got.names == [unicodedata.normalize("NFC", n) for n in row["expected_names"]]
+    assert got.roles == row["expected_roles"]
+    assert got.organizations == row["expected_organizations"]
+    assert got.source == row["expected_source"]
+    assert got.is_group == row["is_group"]
+
+
+# (raw, names, roles, organizations, source, is_group)
+OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None, bool]] = [
+    # role prefixes
+    ("Tin, ảnh: P.Y", ["P.Y"], {"P.Y": ["writer", "photographer"]}, [], None, False),
+    ("Tin và ảnh: Lê Văn Bình", ["Lê Văn Bình"], {"Lê Văn Bình": ["writer", "photographer"]}, [], None, False),
+    ("Bài, ảnh: Mai Hoa", ["Mai Hoa"], {"Mai Hoa": ["writer", "photographer"]}, [], None, False),
+    ("Ảnh: Quốc Tuấn", ["Quốc Tuấn"], {"Quốc Tuấn": ["photographer"]}, [], None, False),
+    ("Tổng hợp: Hải Yến", ["Hải Yến"], {"Hải Yến": ["compiler"]}, [], None, False),
+    ("Tác giả: Võ Thị Lan", ["Võ Thị Lan"], {"Võ Thị Lan": ["author"]}, [], None, False),
+    ("CTV Quang Mạnh", ["Quang Mạnh"], {"Quang Mạnh": ["contributor"]}, [], None, False),
+    ("BTV Lan Anh", ["Lan Anh"], {"Lan Anh": ["editor"]}, [], None, False),
+    ("Lan Anh (tổng hợp)", ["Lan Anh"], {"Lan Anh": ["compiler"]}, [], None, False),
+    # titles are not part of the name; capitals are title-cased
+    ("BS ĐOÀN VĂN HẢI", ["Đoàn Văn Hải"], {}, [], None, False),
+    ("ThS Nguyễn Thị Hoa", ["Nguyễn Thị Hoa"], {}, [], None, False),
+    ("TS. Lê Văn Công", ["Lê Văn Công"], {}, [], None, False),
+    # "Theo X" is a source, not an author
+    ("Theo Thanh Niên", [], {}, [], "Thanh Niên", False),
+    ("Theo Sầm Hoa (Vietnamnet/Reuters)", ["Sầm Hoa"], {}, [], "Vietnamnet/Reuters", False),
+    ("Nguồn: TTXVN", [], {}, ["TTXVN"], "TTXVN", False),
+    # organisations after /, -, en dash, parentheses, an end-of-story mark
+    ("Thanh Hà/TTXVN", ["Thanh Hà"], {"Thanh Hà": ["reporter"]}, ["TTXVN"], None, False),
+    ("Minh Nguyễn/Vcamp.vn", ["Minh Nguyễn"], {}, ["Vcamp.vn"], None, False),
+    ("Trần Hải ./. (TTXVN)", ["Trần Hải"], {"Trần Hải": ["reporter"]}, ["TTXVN"], None, False),
+    (
+        "Mai Lan/VOV – Ảnh: Cao Nguyên",
+        ["Mai Lan", "Cao Nguyên"],
+        {"Mai Lan": ["reporter"], "Cao Nguyên": ["photographer"]},
+        ["VOV"],
+        None,
+        False,
+    ),
+    # separators between people
+    ("Quang Phong; Tùng Nguyên", ["Quang Phong", "Tùng Nguyên"], {}, [], None, False),
+    ("An Nhiên – Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
+    ("An Nhiên và Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
+    ("An Nhiên / Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
+    ("Mỹ Uyên-Thanh Long", ["Mỹ Uyên", "Thanh Long"], {}, [], None, False),
+    # initials kept as printed; glued credits; captions before the credit are not names
+    ("K. Miên", ["K. Miên"], {}, [], None, False),
+    ("N.H.Khôi", ["N.H.Khôi"], {}, [], None, False),
+    ("B.NG", ["B.NG"], {}, [], None, False),
+    ("H.V.Ảnh: Misso", ["H.V.", "Misso"], {"Misso": ["photographer"]}, [], None, False),
+    (
+        "Ông Bùi Hữu Nam phát biểu tại hội nghị (Mỹ Lộc).  Bài và ảnh: Nguyễn Hương",
+        ["Nguyễn Hương"],
+        {"Nguyễn Hương": ["writer", "photographer"]},
+        [],
+        None,
+        False,
+    ),
+    # byline plus time; look-alike capitals; NBSP
+    ("Lê Minh - 08:15, 03/03/2026", ["Lê Minh"], {}, [], None, False),
+    ("Ảɴʜ: N.V.", ["N.V."], {"N.V.": ["photographer"]}, [], None, False),
+    ("Ngọc\u00a0Chí", ["Ngọc Chí"], {}, [], None, False),
+    # group and house signatures, placeholders and logins name nobody
+    ("Nhóm PV", [], {"*": ["reporter"]}, [], None, True),
+    ("PV", [], {"*": ["reporter"]}, [], None, True),
+    ("GLO", [], {}, ["GLO"], None, False),
+    ("Bút danh", [], {}, [], None, False),
+    ("yennhi", [], {}, [], None, False),
+    ("Ảnh:", [], {}, [], None, False),
+    ("", [], {}, [], None, False),
+]
+
+
+@pytest.mark.parametrize(("raw", "names", "roles", "orgs", "source", "group"), OWN_ROWS)
+def test_own_rows(
+    raw: str, names: list[str], roles: dict[str, list[str]], orgs: list[str], source: str | None, group: bool
+) -> None:
+    got = parse_byline(raw)
+    assert got.names == names
+    assert got.roles == roles
+    assert got.organizations == orgs
+    assert got.source == source
+    assert got.is_group == group
+
+
+def test_none_and_non_string() -> None:
+    assert parse_byline(None).names == []
+    assert parse_byline(123).names == []  # type: ignore[arg-type]

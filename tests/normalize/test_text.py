@@ -1,0 +1,57 @@
+"""normalize_text and search_key: NFC, tone-mark placement, invisible and look-alike characters, whitespace."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from ingest.normalize import normalize_text, search_key
+
+ROWS: list[tuple[str | None, str]] = [
+    (None, ""),
+    ("", ""),
+    # NFD in, NFC out
+    (unicodedata.normalize("NFD", "Quốc phòng"), "Quốc phòng"),
+    # one tone-mark placement (hòa, thủy, khỏe), "qu" and non-final clusters untouched
+    ("hoà bình, thuỷ điện, khoẻ mạnh, Uỷ ban", "hòa bình, thủy điện, khỏe mạnh, Ủy ban"),
+    ("quý, hoàng, thuyền, khuya, ngoài", "quý, hoàng, thuyền, khuya, ngoài"),
+    ("HOÀ", "HÒA"),
+    # entities, doubly escaped too, NBSP and exotic spaces
+    ("ng&agrave;y&nbsp;mới", "ngày mới"),
+    ("A &amp;amp; B", "A & B"),
+    ("a\u2009b\u3000c", "a b c"),
+    # zero-width, soft hyphen, BOM, control characters
+    ("\ufeffQu\u200bốc\u00ad phòng\x07", "Quốc phòng"),
+    # look-alikes: small capitals, Icelandic eth, combining padding, Greek alpha in a Latin word
+    ("Nɢᴀ̀ʏ", "Ngày"),
+    ("\u00d0ắk Lắk", "Đắk Lắk"),
+    ("S\u034f\u034f\u03acng", "Sáng"),
+    ("Αθήνα", "Αθήνα"),
+    # whitespace: runs collapse, lines trimmed, paragraph breaks kept as one blank line
+    ("  a   b \r\n c \n\n\n\n d  ", "a b\nc\n\nd"),
+    ("p1\u2029p2", "p1\n\np2"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), ROWS)
+def test_normalize_text(raw: str | None, expected: str) -> None:
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Quốc PHÒNG", "quoc phong"),
+        ("Đắk   Lắk\n\nKon Tum", "dak lak kon tum"),
+        ("hoà", "hoa"),
+        ("Nɢᴀ̀ʏ", "ngay"),
+        (None, ""),
+    ],
+)
+def test_search_key(raw: str | None, expected: str) -> None:
+    assert search_key(raw) == expected
+
+
+def test_old_and_new_style_hash_alike() -> None:
+    assert normalize_text("Thuỷ điện Hoà Bình") == normalize_text("Thủy điện Hòa Bình")
