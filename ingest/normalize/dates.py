@@ -102,8 +102,11 @@ _WP = re.compile(rf"tháng\s+({_VI_MONTH_ALT}|\d{{1,2}})\s+(\d{{1,2}})\s*,\s*(\d
 _EN_MD = re.compile(rf"(?<![a-z])({_EN_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})(?!\d)")
 _EN_DM = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_EN_MONTH_ALT})\.?\s*,?\s+(\d{{4}})(?!\d)")
 
-_TIME_HM = re.compile(r"(?<![\d:/.,])(\d{1,2})\s*(?::|h)\s*(\d{2})(?:\s*:\s*(\d{2})(?:\.\d+)?)?(?![\d])'?")
-_TIME_H = re.compile(r"(?<![\w:])(\d{1,2})h(?![\w])")
+_EN_STEM = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+# "17:02", "17:02:09", "6h00", "19h" (a bare "h" must not run into a word: "24h.com" is a name, "3h sáng" a time).
+_TIME_HM = re.compile(
+    r"(?<![\w:/.,])(\d{1,2})\s*(?::\s*(\d{2})|h\s*(\d{2})?(?![^\W\d_]))(?:\s*:\s*(\d{2})(?:\.\d+)?)?(?!\d)'?"
+)
 _TIME_VI = re.compile(r"(?<![\d:])(\d{1,2})\s*giờ(?:\s*(\d{1,2})\s*phút)?(?:\s*(\d{1,2})\s*giây)?(?!\s*trước)")
 _MERIDIEM = re.compile(r"\s*(a\.?m\.?|p\.?m\.?|sáng|trưa|chiều|tối|đêm|khuya)(?![^\W\d_])")
 _OFFSET = re.compile(
@@ -172,25 +175,28 @@ def _year(two_or_four: str) -> tuple[int, bool]:
 def _candidates(s: str) -> list[_Cand]:
     """Every date-shaped token of ``s``, in order of position (overlaps resolved in favour of the earlier)."""
     found: list[_Cand] = []
-    for m in _ISO.finditer(s):
+    # Each pattern needs a character or word the string may lack; checking it first keeps the common case fast.
+    has_dash, has_month_word = "-" in s, "tháng" in s
+    for m in _ISO.finditer(s) if has_dash else ():
         hms = None
         if m.group(4) is not None:
             hms = (int(m.group(4)), int(m.group(5)), int(m.group(6)) if m.group(6) else None)
         found.append(
             _Cand(m.start(), m.end(), int(m.group(1)), int(m.group(2)), int(m.group(3)), hms, _offset_of(m.group(7)))
         )
-    for m in _YMD.finditer(s):
+    for m in _YMD.finditer(s) if "/" in s or "." in s else ():
         found.append(_Cand(m.start(), m.end(), int(m.group(1)), int(m.group(3)), int(m.group(4))))
-    for m in _VI_TEXT.finditer(s):
+    for m in _VI_TEXT.finditer(s) if has_month_word else ():
         y = int(m.group(3)) if m.group(3) else None
         found.append(_Cand(m.start(), m.end(), y, int(m.group(2)), int(m.group(1))))
-    for m in _WP.finditer(s):
+    for m in _WP.finditer(s) if has_month_word else ():
         mon = m.group(1)
         month = int(mon) if mon.isdigit() else _VI_MONTHS[mon]
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), month, int(m.group(2))))
-    for m in _EN_MD.finditer(s):
+    english = _EN_STEM.search(s) is not None
+    for m in _EN_MD.finditer(s) if english else ():
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), _EN_MONTHS[m.group(1)[:3]], int(m.group(2))))
-    for m in _EN_DM.finditer(s):
+    for m in _EN_DM.finditer(s) if english else ():
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), _EN_MONTHS[m.group(2)[:3]], int(m.group(1))))
     for m in _DMY.finditer(s):
         d, sep, mo, ytok = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
@@ -255,25 +261,31 @@ class _Time:
 
 def _times(s: str) -> list[_Time]:
     out: list[_Time] = []
-    for rx in (_TIME_HM, _TIME_VI, _TIME_H):
-        for m in rx.finditer(s):
-            groups = m.groups()
-            h = int(groups[0])
-            mi = int(groups[1]) if len(groups) > 1 and groups[1] else 0
-            se = int(groups[2]) if len(groups) > 2 and groups[2] else None
-            end = m.end()
-            mer = None
-            mm = _MERIDIEM.match(s, end)
-            if mm is not None:
-                mer = mm.group(1).replace(".", "")
-                end = mm.end()
-            off = None
-            om = _OFFSET.match(s, end)
-            if om is not None and om.group(0).strip():
-                off = _offset_from_match(om)
-                if off is not None:
-                    end = om.end()
-            out.append(_Time(m.start(), end, h, mi, se, mer, off))
+    matches: list[tuple[re.Match[str], int, int, int | None]] = []
+    if ":" in s or "h" in s:
+        for m in _TIME_HM.finditer(s):
+            minute = m.group(2) or m.group(3)
+            matches.append((m, int(m.group(1)), int(minute or 0), int(m.group(4)) if m.group(4) else None))
+    if "giờ" in s:
+        for m in _TIME_VI.finditer(s):
+            second = int(m.group(3)) if m.group(3) else None
+            matches.append((m, int(m.group(1)), int(m.group(2) or 0), second))
+    for m, h, mi, se in matches:
+        if h > 23 or mi > 59 or (se or 0) > 59:
+            continue  # "24h" (a site name), "25:61": not a clock
+        end = m.end()
+        mer = None
+        mm = _MERIDIEM.match(s, end)
+        if mm is not None:
+            mer = mm.group(1).replace(".", "")
+            end = mm.end()
+        off = None
+        om = _OFFSET.match(s, end)
+        if om is not None and om.group(0).strip():
+            off = _offset_from_match(om)
+            if off is not None:
+                end = om.end()
+        out.append(_Time(m.start(), end, h, mi, se, mer, off))
     out.sort(key=lambda t: t.start)
     return out
 

@@ -89,6 +89,7 @@ _TRANSLATE.update({0x000C: "\n", 0x0085: "\n", 0x2028: "\n", 0x2029: "\n\n"})
 # Other C0/C1 control characters carry no text.
 _TRANSLATE.update(dict.fromkeys((*range(0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0))))
 
+_GREEK_CYRILLIC = re.compile(r"[\u0370-\u04ff\u1f00-\u1fff]")
 _MIXED_WORD = re.compile(r"[^\W\d_]*(?:[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff])[^\W\d_]*")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 
@@ -114,7 +115,7 @@ def fold_lookalikes(s: str) -> str:
     'Sáng 29/8'
     """
     s = s.translate(_TRANSLATE)
-    if any("\u0370" <= c <= "\u04ff" or "\u1f00" <= c <= "\u1fff" for c in s):
+    if _GREEK_CYRILLIC.search(s) is not None:
         s = _MIXED_WORD.sub(_fold_mixed_word, s)
     return unicodedata.normalize("NFC", s)
 

@@ -118,7 +118,8 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     # impossible, future (header clock), and non-dates
     ("31/02/2021", None, None, None),
     ("Thứ Hai, 29/02/2021 08:00", None, None, None),
-    ("25:61 05/03/2026", None, None, None),  # an impossible clock next to the date: not trusted
+    ("25:61 05/03/2026", "2026-03-05", "day", None),  # "25:61" is not a clock; the date stands alone
+    ("24h.com.vn - 14/12/2021", "2021-12-14", "day", None),
     ("Thứ Năm, 12/03/2026 09:00", None, None, None),
     ("12/03/2026", None, None, None),
     ("tỷ số 2-1", None, None, None),

@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench_*`` module has a ``main()`` that prints its figures (``make bench``)."""
