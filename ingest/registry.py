@@ -542,7 +542,9 @@ class _Validator:
     def feed_urls(self, where: str, value: Any) -> tuple[str, ...]:
         """Feeds and sitemaps: absolute http(s) URLs, or paths ("/rss/home.rss") on the first start URL's host."""
         raw = self.strings(where, value)
-        return self.urls(where, [urljoin(self._base, u) if u.startswith("/") and self._base else u for u in raw])
+        if not self._base and any(u.startswith("/") for u in raw):
+            raise self.fail(where, "relative paths need a valid first start URL to resolve against")
+        return self.urls(where, [urljoin(self._base, u) if u.startswith("/") else u for u in raw])
 
     def patterns(self, where: str, value: Any) -> tuple[str, ...]:
         patterns = self.strings(where, value)
