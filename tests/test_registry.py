@@ -422,3 +422,12 @@ def test_missing_file_names_the_path_and_the_variable(tmp_path: Path, monkeypatc
     monkeypatch.setenv("INGEST_SITES_FILE", str(missing))
     with pytest.raises(RegistryError, match="INGEST_SITES_FILE"):
         load_sites()
+
+
+def test_readme_documents_every_field() -> None:
+    import dataclasses
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Site registry", 1)[1].split("\n## ", 1)[0]
+    for field in dataclasses.fields(Site):
+        assert f"`{field.name}`" in section, field.name
