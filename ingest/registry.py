@@ -15,7 +15,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -334,6 +334,9 @@ class _Validator:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[str] = []
+        # The origin of the entry being checked (from its first start URL): relative feed/sitemap paths resolve
+        # against it.
+        self._base = ""
 
     def fail(self, where: str, message: str) -> _Problems:
         self.problems.append(f"{self.path}: {where}: {message}")
@@ -537,6 +540,8 @@ class _Validator:
         urls = self.urls(where, value)
         if not urls:
             raise self.fail(where, "must list at least one URL")
+        parts = urlsplit(urls[0])
+        self._base = f"{parts.scheme}://{parts.netloc}/"
         return urls
 
     def feed_urls(self, where: str, value: Any) -> tuple[str, ...]:
@@ -628,15 +633,6 @@ class _Validator:
             raise self.fail(where, f"must be a whole number >= 0, got {_show(value)}")
         return value
 
-    # Set while checking one entry: the origin that relative feed/sitemap paths resolve against.
-    _base: str = ""
-
-    def start_urls_and_base(self, where: str, value: Any) -> tuple[str, ...]:
-        urls = self.start_urls(where, value)
-        parts = urlsplit(urls[0])
-        self._base = f"{parts.scheme}://{parts.netloc}/"
-        return urls
-
 
 def _show(value: Any) -> str:
     text = repr(value)
@@ -649,14 +645,14 @@ def _unit_of(old: str) -> str:
 
 
 # Field name -> checker, in checking order (start_urls before feeds/sitemaps: they resolve relative paths).
-_FIELDS: Final[dict[str, Any]] = {
+_FIELDS: Final[dict[str, Callable[[_Validator, str, Any], Any]]] = {
     "name": _Validator.name,
     "title": _Validator.string,
     "province": _Validator.province,
     "provinces_before_2025": _Validator.old_provinces,
     "current": _Validator.boolean,
     "domains": _Validator.domains,
-    "start_urls": _Validator.start_urls_and_base,
+    "start_urls": _Validator.start_urls,
     "cms": _Validator.cms,
     "status": _Validator.status,
     "confidence": _Validator.confidence,
@@ -696,3 +692,8 @@ _REQUIRED: Final = frozenset(
         "verified",
     }
 )
+
+# Every Site field has a checker (a field without one would be silently dropped from the file).
+_MISMATCH: Final = set(_FIELDS) ^ {f.name for f in dataclasses.fields(Site)}
+if _MISMATCH:
+    raise RuntimeError(f"registry schema out of step with Site: {sorted(_MISMATCH)}")
