@@ -41,6 +41,7 @@ _ORGS = {
     "cand": "CAND",
     "glo": "GLO",
     "vietnamplus": "VietnamPlus",
+    "vietnam+": "VietnamPlus",
     "reuters": "Reuters",
     "afp": "AFP",
     "ap": "AP",
@@ -134,6 +135,9 @@ _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*
 _TRAILING_JUNK = re.compile(r"[\s|/:,;\-–—]+$")
 _LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*]+")
 _END_MARK = re.compile(r"\./\.")
+_OUTLET_WORD = re.compile(r"^(?:báo|trang|tạp chí|đài)\s+(?=\S)", re.IGNORECASE)
+# One Vietnamese syllable, accents folded: optional onset, a vowel nucleus, optional coda.
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
 _XODANG = re.compile(r"\s+tơplôu\b.*$", re.IGNORECASE)
 
 
@@ -159,7 +163,9 @@ def _org_like(part: str, *, first: bool) -> str | None:
         return part
     if not first and " " not in part and not _is_initials(part) and part.upper() == part:
         letters = sum(c.isalpha() for c in part)
-        if letters >= 2:
+        # An unknown capitalised word after a name is an agency abbreviation ("P.TCCB-LĐ", "QĐND") unless it reads
+        # as one Vietnamese syllable, i.e. a name printed in capitals ("VĂN DŨNG – THANH").
+        if letters >= 2 and _SYLLABLE.fullmatch(search_key(part)) is None:
             return part
     return None
 
@@ -220,13 +226,17 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
         part = raw_part.strip()
         part_roles = list(roles)
         org: str | None = None
+        extra_orgs: list[str] = []
         pm = _PAREN.search(part)
         if pm is not None:
             inner = pm.group(1)
-            if search_key(inner) in ("tong hop", "th"):
+            if search_key(inner) in ("tong hop", "th", "t/h", "t.h"):
                 part_roles.append("compiler")
-            else:
-                org = _org_like(inner, first=False) or inner
+            elif "@" in inner:
+                pass  # an e-mail address is contact detail, not an affiliation
+            else:  # "(TTXVN)", "(TTXVN/Vietnam+)"
+                found = [_org_like(p.strip(), first=False) or p.strip() for p in inner.split("/") if p.strip()]
+                org, extra_orgs = (found[0], found[1:]) if found else (None, [])
             part = part[: pm.start()]
         if "/" in part:
             left, _, right = part.partition("/")
@@ -259,8 +269,8 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
             part_roles.append(_PERSON_ROLE[pp.group(1).lower()])
             part = part[pp.end() :]
         name = _clean_name(part)
-        if org is not None:
-            _add_org(out, org)
+        for o in ([org] if org is not None else []) + extra_orgs:
+            _add_org(out, o)
         if name is None:
             continue
         if org is not None and not part_roles and org in _ORGS.values():
@@ -289,17 +299,21 @@ def _line(line: str, out: Byline) -> None:
     sm = _SOURCE_LEAD.search(line)
     if sm is not None:
         before, src = line[: sm.start()], line[sm.end() :]
+        if before.rstrip().endswith("(") and ")" in src:  # "Hà An (Theo Reuters)"
+            before, src = before.rstrip()[:-1], src[: src.rindex(")")] + src[src.rindex(")") + 1 :]
         if sm.group(1).lower() == "theo":
             pm = _PAREN.search(src)
             if pm is not None and len(src[: pm.start()].split()) >= 2:  # "Theo Sầm Hoa (Vietnamnet/Reuters)"
                 _people(src[: pm.start()], [], out)
                 src = pm.group(1)
         src = _TRAILING_JUNK.sub("", src).strip()
+        src = _OUTLET_WORD.sub("", src)
         if src:
             out.source = out.source or _source_name(src)
-            org = _canon_org(src)
-            if org is not None:
-                _add_org(out, org)
+            for piece in src.split("/"):
+                org = _canon_org(piece)
+                if org is not None:
+                    _add_org(out, org)
         line = before.strip()
         line = _TRAILING_JUNK.sub("", line).strip()
         if not line:

@@ -96,7 +96,8 @@ _ISO = re.compile(
 _YMD = re.compile(r"(?<![\d/.\-])(\d{4})([/.])(\d{1,2})\2(\d{1,2})(?![\d])")
 _DMY = re.compile(r"(?<![\d/.\-:])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2})(?![\d]))?(?![\d]|[/.\-]\d)")
 _VI_TEXT = re.compile(
-    r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)(?:\s*[,/]?\s*(?:năm\s+)?(\d{4})(?!\d))?",
+    rf"(?<!\d)(\d{{1,2}})\s+tháng\s+(\d{{1,2}}(?!\d)|(?:{_VI_MONTH_ALT})(?![^\W\d_])(?=\s*,?\s*(?:năm\s+)?\d{{4}}))"
+    r"(?:\s*[,/]?\s*(?:năm\s+)?(\d{4})(?!\d))?",
 )
 _WP = re.compile(rf"tháng\s+({_VI_MONTH_ALT}|\d{{1,2}})\s+(\d{{1,2}})\s*,\s*(\d{{4}})(?!\d)")
 _EN_MD = re.compile(rf"(?<![a-z])({_EN_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})(?!\d)")
@@ -105,10 +106,14 @@ _EN_DM = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_EN_MONTH_ALT})\.?
 _EN_STEM = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 # "17:02", "17:02:09", "6h00", "19h" (a bare "h" must not run into a word: "24h.com" is a name, "3h sáng" a time).
 _TIME_HM = re.compile(
-    r"(?<![\w:/.,])(\d{1,2})\s*(?::\s*(\d{2})|h\s*(\d{2})?(?![^\W\d_]))(?:\s*:\s*(\d{2})(?:\.\d+)?)?(?!\d)'?"
+    r"(?<![\w:/.,])(\d{1,2})\s*(?::\s*(\d{2})|h\s*(\d{2})?(?![^\W\d_])|g(\d{2}))(?:\s*:\s*(\d{2})(?:\.\d+)?)?(?!\d)'?"
 )
-_TIME_VI = re.compile(r"(?<![\d:])(\d{1,2})\s*giờ(?:\s*(\d{1,2})\s*phút)?(?:\s*(\d{1,2})\s*giây)?(?!\s*trước)")
-_MERIDIEM = re.compile(r"\s*(a\.?m\.?|p\.?m\.?|sáng|trưa|chiều|tối|đêm|khuya)(?![^\W\d_])")
+_TIME_VI = re.compile(
+    r"(?<![\d:])(\d{1,2})\s*giờ(?:\s*(\d{1,2})(?:\s*phút|(?!\d)(?!\s*(?:giây|tiếng))))?"
+    r"(?:\s*(\d{1,2})\s*giây)?(?!\s*trước)"
+)
+# "SA"/"CH" are the Vietnamese Windows-locale AM/PM ("8:01:00 SA").
+_MERIDIEM = re.compile(r"\s*(a\.?m\.?|p\.?m\.?|sa|ch|sáng|trưa|chiều|tối|đêm|khuya)(?![^\W\d_])")
 _OFFSET = re.compile(
     r"\s*\(?\s*(?:(?:gmt|utc)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?|([+-])(\d{2}):?(\d{2})|(z)(?![^\W\d_]))\s*\)?"
 )
@@ -121,7 +126,7 @@ _REL_DAY = re.compile(
 )
 _WEEKDAY = re.compile(r"(?<![^\W\d_])(?:thứ\s*(hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|(chủ\s*nhật|cn))(?![\w])")
 # The gap allowed between a date and its time: punctuation, "lúc", "ngày", a weekday, an offset.
-_GAP = re.compile(r"(?:[\s,;|\-–—•'\"()\[\]/]|lúc|ngày|vào|hồi|gmt\s*\+?\s*7|\(gmt\s*\+?\s*7\))*")
+_GAP = re.compile(r"(?:[\s,;|\-–—•'\"()\[\]/]|lúc|ngày|vào|hồi|at|on|gmt\s*\+?\s*7|\(gmt\s*\+?\s*7\))*")
 # A yearless date with '.' or '-' must follow a word that announces a date (a sports score "2-1" must not).
 _CUE = re.compile(
     r"(?:(?<![^\W\d_])(?:ngày|sáng|trưa|chiều|tối|đêm|khuya|nay|qua|hôm|đến|từ|tới|lúc|giờ|trong)|\d\s*h|^)"
@@ -188,7 +193,8 @@ def _candidates(s: str) -> list[_Cand]:
         found.append(_Cand(m.start(), m.end(), int(m.group(1)), int(m.group(3)), int(m.group(4))))
     for m in _VI_TEXT.finditer(s) if has_month_word else ():
         y = int(m.group(3)) if m.group(3) else None
-        found.append(_Cand(m.start(), m.end(), y, int(m.group(2)), int(m.group(1))))
+        mon = m.group(2)
+        found.append(_Cand(m.start(), m.end(), y, int(mon) if mon.isdigit() else _VI_MONTHS[mon], int(m.group(1))))
     for m in _WP.finditer(s) if has_month_word else ():
         mon = m.group(1)
         month = int(mon) if mon.isdigit() else _VI_MONTHS[mon]
@@ -262,10 +268,10 @@ class _Time:
 def _times(s: str) -> list[_Time]:
     out: list[_Time] = []
     matches: list[tuple[re.Match[str], int, int, int | None]] = []
-    if ":" in s or "h" in s:
+    if ":" in s or "h" in s or "g" in s:
         for m in _TIME_HM.finditer(s):
-            minute = m.group(2) or m.group(3)
-            matches.append((m, int(m.group(1)), int(minute or 0), int(m.group(4)) if m.group(4) else None))
+            minute = m.group(2) or m.group(3) or m.group(4)
+            matches.append((m, int(m.group(1)), int(minute or 0), int(m.group(5)) if m.group(5) else None))
     if "giờ" in s:
         for m in _TIME_VI.finditer(s):
             second = int(m.group(3)) if m.group(3) else None
@@ -307,9 +313,9 @@ def _apply_meridiem(hour: int, mer: str | None) -> int:
     """Turn a 12-hour clock into 24 hours; a 24-hour value with a redundant "PM" (13:05 PM) is kept."""
     if mer is None or hour > 12:
         return hour
-    if mer in ("am", "sáng"):
+    if mer in ("am", "sa", "sáng"):
         return 0 if hour == 12 else hour
-    if mer in ("pm", "chiều", "tối"):
+    if mer in ("pm", "ch", "chiều", "tối"):
         return hour if hour == 12 else hour + 12
     if mer == "trưa":
         return hour + 12 if 1 <= hour <= 4 else hour
@@ -358,6 +364,12 @@ def _build(s: str, c: _Cand, ref: datetime, times: list[_Time], *, month_first: 
         if wd is not None and d.weekday() != wd:
             alt = _resolve_year(c, ref, day, month)
             if alt is not None and alt.weekday() == wd:
+                d = alt
+        if c.year is not None and d > (ref + _SKEW).date():
+            # Day-first lands in the future but month-first does not ("3/7/2026 8:01:00 AM" crawled in March):
+            # a month-first CMS, not a date to drop. A printed weekday must agree.
+            alt = _resolve_year(c, ref, day, month)
+            if alt is not None and alt <= ref.date() and (wd is None or alt.weekday() == wd):
                 d = alt
     part = None
     pm = _PART_BEFORE.search(s, max(0, c.start - 24), c.start)
@@ -538,7 +550,10 @@ def parse_date(raw: str | None, *, reference: datetime | None = None, month_firs
 
 
 # A news agency tag before the dateline: "(kontumtv.vn) –", "(GLO)-", "VOV.VN -", "ND -", "TTXVN:".
-_LEAD_TAG = re.compile(r"^\s*(?:\([^()\n]{1,40}\)|[A-ZĐ][A-Za-zĐ0-9.]{0,15})\s*[-–—:]\s*")
+_LEAD_TAG = re.compile(
+    r"^\s*(?:\([^()\n]{1,40}\)|(?!(?i:sáng|trưa|chiều|tối|đêm|khuya|ngày|hôm|trong)(?![^\W\d_]))"
+    r"[A-ZĐ][\w.]{0,15}(?: [^\W\d_][\w.]{0,15}){0,3})\s*[-–—:]\s*"
+)
 _DATELINE_MAX_START = 40
 
 

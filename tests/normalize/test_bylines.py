@@ -40,12 +40,21 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("TS. Lê Văn Công", ["Lê Văn Công"], {}, [], None, False),
     # "Theo X" is a source, not an author
     ("Theo Thanh Niên", [], {}, [], "Thanh Niên", False),
-    ("Theo Sầm Hoa (Vietnamnet/Reuters)", ["Sầm Hoa"], {}, [], "Vietnamnet/Reuters", False),
+    ("Theo Sầm Hoa (Vietnamnet/Reuters)", ["Sầm Hoa"], {}, ["Reuters"], "Vietnamnet/Reuters", False),
+    ("Hà An (Theo Reuters)", ["Hà An"], {}, ["Reuters"], "Reuters", False),
+    ("Theo báo Nhân Dân", [], {}, [], "Nhân Dân", False),
+    ("Theo Vnexpress.net", [], {}, [], "VnExpress", False),
     ("Nguồn: TTXVN", [], {}, ["TTXVN"], "TTXVN", False),
     # organisations after /, -, en dash, parentheses, an end-of-story mark
     ("Thanh Hà/TTXVN", ["Thanh Hà"], {"Thanh Hà": ["reporter"]}, ["TTXVN"], None, False),
     ("Minh Nguyễn/Vcamp.vn", ["Minh Nguyễn"], {}, ["Vcamp.vn"], None, False),
     ("Trần Hải ./. (TTXVN)", ["Trần Hải"], {"Trần Hải": ["reporter"]}, ["TTXVN"], None, False),
+    ("Thanh Hà (TTXVN/Vietnam+)", ["Thanh Hà"], {"Thanh Hà": ["reporter"]}, ["TTXVN", "VietnamPlus"], None, False),
+    ("Lê Hùng - QĐND", ["Lê Hùng"], {}, ["QĐND"], None, False),
+    ("Ngọc Trâm - Báo Kon Tum", ["Ngọc Trâm"], {}, ["Báo Kon Tum"], None, False),
+    ("VĂN DŨNG – THANH", ["Văn Dũng", "Thanh"], {}, [], None, False),
+    ("Nguyễn An (nguyenan@example.vn)", ["Nguyễn An"], {}, [], None, False),
+    ("Minh Châu (t/h)", ["Minh Châu"], {"Minh Châu": ["compiler"]}, [], None, False),
     (
         "Mai Lan/VOV – Ảnh: Cao Nguyên",
         ["Mai Lan", "Cao Nguyên"],
@@ -60,6 +69,14 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("An Nhiên và Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
     ("An Nhiên / Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
     ("Mỹ Uyên-Thanh Long", ["Mỹ Uyên", "Thanh Long"], {}, [], None, False),
+    (
+        "Bài: Lan Anh - Ảnh: Minh Đức",
+        ["Lan Anh", "Minh Đức"],
+        {"Lan Anh": ["writer"], "Minh Đức": ["photographer"]},
+        [],
+        None,
+        False,
+    ),
     # initials kept as printed; glued credits; captions before the credit are not names
     ("K. Miên", ["K. Miên"], {}, [], None, False),
     ("N.H.Khôi", ["N.H.Khôi"], {}, [], None, False),

@@ -72,11 +72,18 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("1 giờ trưa ngày 5/3/2026", "2026-03-05T13:00", "minute", "trưa"),
     ("10 giờ đêm ngày 5/3/2026", "2026-03-05T22:00", "minute", "đêm"),
     ("9:30 sáng 5/3/2026", "2026-03-05T09:30", "minute", "sáng"),
+    ("5/3/2026 8:01:00 SA", "2026-03-05T08:01:00", "second", None),
+    ("5/3/2026 8:01:00 CH", "2026-03-05T20:01:00", "second", None),
+    ("lúc 17g30 ngày 5/3/2026", "2026-03-05T17:30", "minute", None),
+    ("8 giờ 30 ngày 5/3/2026", "2026-03-05T08:30", "minute", None),
+    ("March 5, 2026 at 8:01 pm", "2026-03-05T20:01", "minute", None),
     # textual months: Vietnamese, WordPress vi_VN, English
     ("NGÀY 14 THÁNG 12, 2021 | 17:02", "2021-12-14T17:02", "minute", None),
     ("ngày 08 tháng 12 năm 2024\n16:02 (GMT +7)", "2024-12-08T16:02", "minute", None),
     ("Tháng Mười Một 3, 2020", "2020-11-03", "day", None),
     ("tháng Giêng 2, 2021", "2021-01-02", "day", None),
+    ("5 Tháng Ba, 2026", "2026-03-05", "day", None),
+    ("ngày 5 tháng Ba năm 2026", "2026-03-05", "day", None),
     ("Dec 5, 2025", "2025-12-05", "day", None),
     ("5 December 2025, 10:00", "2025-12-05T10:00", "minute", None),
     # offsets are converted, never dropped
@@ -114,6 +121,9 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("\u00d0ăng ngày 3/12", "2025-12-03", "day", None),
     # a weekday that only fits month-first picks month-first; weekdays are not read from "thứ 33"
     ("Thứ Ba, 03/10/2026", "2026-03-10", "day", None),
+    # day-first in the future but month-first in the past: a month-first CMS (unless a weekday disagrees)
+    ("3/7/2026 8:01:00 AM", "2026-03-07T08:01:00", "second", None),
+    ("Thứ Ba, 03/07/2026", None, None, None),
     ("kỳ họp thứ 33", None, None, None),
     # impossible, future (header clock), and non-dates
     ("31/02/2021", None, None, None),
@@ -184,6 +194,8 @@ def test_seed_dateline(seed_text: str) -> None:
         ("VOV.VN - Sáng nay (28/2), HĐND tỉnh họp kỳ họp thứ 33.", "2026-02-28", "sáng"),
         ("(CT) - Sáng 6-1, UBND phường tổ chức hội nghị.", "2026-01-06", "sáng"),
         ("ND - Ngày 14-9, tại Hà Nội", "2025-09-14", None),
+        ("Dân trí - Chiều 5/3, đoàn công tác", "2026-03-05", "chiều"),
+        ("Báo Kon Tum - Sáng 5/3, đoàn công tác", "2026-03-05", "sáng"),
         ("Trong 2 ngày 9 - 10/11, khuôn viên nhà văn hóa", "2025-11-09", None),
         ("\n\n  Tối 29/12, tại hội trường\n\nĐoạn hai.", "2025-12-29", "tối"),
         ("UBND tỉnh cho biết, ngày 14/12 sẽ họp.", None, None),
