@@ -125,6 +125,8 @@ _TAG_SELECTORS = (
     ".tags-box a",
     ".article-tags a",
     "a[rel=tag]",
+    ".td-tags a",
+    ".article__tag a",
 )
 _CRUMB_SELECTORS = (
     ".breadcrumb a",
@@ -133,6 +135,7 @@ _CRUMB_SELECTORS = (
     "[class*=breadcrumb] a",
     "[itemtype*=BreadcrumbList] [itemprop=name]",
     ".detail-cate a",
+    "a.entry-crumb",
 )
 # Whole class/id tokens of page chrome. Only exact tokens: VnExpress puts its article inside "sidebar-1" and
 # "header-content", so fragments like "header" or "sidebar" would throw the article away.
@@ -200,7 +203,7 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
         # A repeated headline or sapo at the top of the container (OneCMS, VNPT, MEDIATECH) is not body text.
         repeats = {squash(v).casefold() for v in (out.lead, title) if v}
-        while blocks and squash(blocks[0].text).casefold() in repeats:
+        while blocks and _repeats(squash(blocks[0].text).casefold(), repeats):
             blocks = blocks[1:]
         blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_byline)
         out.body = "\n\n".join(b.text for b in blocks) or None
@@ -223,6 +226,14 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.tags = _tags(root, meta, selectors.get("tags"), hay)
     out.language = _language(meta, out.body or out.title or "")
     return out
+
+
+def _repeats(text: str, repeats: set[str]) -> bool:
+    if text in repeats:
+        return True
+    # MEDIATECH prints a truncated sapo ("... hơn 200...") above the full one.
+    stem = text.rstrip(".… ")
+    return len(stem) >= 30 and stem != text and any(r.startswith(stem) for r in repeats)
 
 
 def _base_url(root: HtmlElement, url: str) -> str:
@@ -303,8 +314,10 @@ def _in_chrome(el: HtmlElement) -> bool:
     node: HtmlElement | None = el.getparent()
     depth = 0
     while node is not None and depth < 8:
-        if node.tag in ("header", "nav", "footer", "aside", "a"):
+        if node.tag in ("nav", "aside", "a"):
             return True
+        if node.tag in ("header", "footer") and next(node.iterancestors("article"), None) is None:
+            return True  # the page's header/footer; an <article>'s own header and footer hold its title and tags
         if _CHROME_TOKENS & set(attrs_of(node).split()):
             return True
         node = node.getparent()

@@ -51,7 +51,7 @@ KNOWN_CONTAINERS: tuple[str, ...] = (
 _DROP_TAGS = {
     "script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea", "svg", "object",
     "embed", "video", "audio", "canvas", "template", "link", "meta", "ins", "nav", "aside", "footer", "label",
-    "map", "source", "picture",
+    "map",
 }  # fmt: skip
 _BLOCK_TAGS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "table", "tbody", "tr", "td",
@@ -247,7 +247,7 @@ def clean_container(container: HtmlElement, *, base_url: str, keep: set[HtmlElem
         if el.getparent() is None or not isinstance(el.tag, str):
             continue
         if el.tag == "img":
-            image = _image(el, base_url, None)
+            image = _image(el, base_url, _caption_after(el))
             if image:
                 images.append(image)
             remove(el)
@@ -258,6 +258,22 @@ def clean_container(container: HtmlElement, *, base_url: str, keep: set[HtmlElem
                 images[-1]["credit"] = _credit(caption)
             remove(el)
     return images
+
+
+def _caption_after(img: HtmlElement) -> str | None:
+    """An ``<em>``-only paragraph right after an image-only paragraph is that image's caption (baohaiphong)."""
+    holder = img.getparent()
+    if holder is None or holder.tag != "p" or text_of(holder):
+        return None
+    following = holder.getnext()
+    if following is None or following.tag != "p":
+        return None
+    text = text_of(following)
+    emphasised = "".join(text_of(e) for e in following if e.tag in ("em", "i"))
+    if not text or squash(emphasised) != text or len(text) > 300:
+        return None
+    remove(following)
+    return text
 
 
 def _holds_most_text(el: HtmlElement, container: HtmlElement) -> bool:

@@ -39,7 +39,8 @@ _DATE_HINT = re.compile(r"date|time|publish|ngay|dateline|post-time|timestamp|pu
 # Zones whose dates are never the article's: the header clock, menus, related lists, comments, footers.
 _NOT_HERE = re.compile(
     r"(^|[\s_-])(footer|menu|navbar|topbar|top-bar|clock|today|weather|comment|comments|related|relate|"
-    r"tinkhac|tin-khac|list-news|news-list|title-time)([\s_-]|$)|cungchuyenmuc|lienquan|datetimenow",
+    r"tinkhac|tin-khac|list-news|news-list|title-time)([\s_-]|$)|cungchuyenmuc|lienquan|datetimenow|data_time|"
+    r"date-?now|current-?date|today|clock|header-?date|top-?date|weather",
     re.IGNORECASE,
 )
 _META_DATE_KEYS = (
@@ -59,6 +60,7 @@ _META_DATE_KEYS = (
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(?!\d)")
 _MAX_VISIBLE = 10
+_MAX_DAY_ONLY_DISTANCE = 60  # elements between a date-only text and the headline
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
         if anchor_index is not None and index > anchor_index:
             distance *= 1.5  # related-news dates come after the article, the printed date mostly before or just after
         if not _HAS_TIME.search(raw):
+            if distance > _MAX_DAY_ONLY_DISTANCE:
+                continue  # a bare date far from the headline is a clock or a teaser, not the article's date
             distance += 40
         if _DATE_HINT.search(attrs_of(el)) or el.tag == "time" or el.get("data-role") == "publishdate":
             distance -= 15
@@ -160,10 +164,10 @@ def _date_text(el: HtmlElement) -> str | None:
         value = el.get("datetime")
         return squash(value) if value and _DATE_TEXT.search(value) else None
     text = own_text(el)
-    if not text or len(text) > 160 or not _DATE_TEXT.search(text):
+    if not text or len(text) > 80 or not _DATE_TEXT.search(text):
         return None
     whole = text_of(el)
-    if len(whole) <= 160 and _HAS_TIME.search(whole) and not _HAS_TIME.search(text):
+    if len(whole) <= 80 and _HAS_TIME.search(whole) and not _HAS_TIME.search(text):
         text = whole  # "<span>07/03/2026</span> <b>08:47</b>": keep the time printed in a child
     return text.strip(" |-–—·•")
 
@@ -220,6 +224,13 @@ def choose(
             continue
         if limit is not None and _aware(value.value) and value.value > _aware_ref(limit, value.value):
             continue
+        if (
+            cand.source == "visible"
+            and value.precision == "day"
+            and reference is not None
+            and value.value.date() == reference.date()
+        ):
+            continue  # a bare "today" near the headline is most likely the site's clock (DESIGN.md)
         parsed.append((cand, value))
     if not parsed:
         return None

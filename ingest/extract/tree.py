@@ -12,6 +12,7 @@ from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 _WS = re.compile(r"\s+")
+_DOC_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>|(?<=.)<!DOCTYPE[^>]*>", re.IGNORECASE | re.DOTALL)
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
 
 
@@ -19,6 +20,10 @@ def parse(text: str) -> HtmlElement | None:
     """Parse a page with libxml2's HTML parser (tolerant of nested ``<html>`` and stray ``</html>``)."""
     if not text.strip():
         return None
+    # libxml2 stops reading at a stray "</html>" (baotayninh sends one before <head>) and a nested document
+    # closes <body> early (phuyen, baotayninh). End tags of html/body carry no content: drop them all and let the
+    # parser close the document at the end of the input. Inner doctypes go too.
+    text = _DOC_END_TAGS.sub("", text)
     try:
         root = lxml.html.document_fromstring(text, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError, TypeError):

@@ -1,0 +1,127 @@
+"""Hard input: lying charsets, mojibake, truncated pages, binary junk, empty input. Extraction never raises."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.extract import Extracted, extract_article
+from ingest.extract.decode import decode_html, fix_mojibake
+
+TEXT = "Nông dân Kon Tum trúng mùa cà phê, giá tăng mạnh so với năm trước; người trồng phấn khởi thu hoạch."
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 keeps the five tone marks as combining characters after a precomposed base letter."""
+    out = []
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
+        out.append(base + "".join(c for c in parts if c in _TONES))
+    return "".join(out).encode("cp1258")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _page(charset: str) -> str:
+    return (
+        f'<html><head><meta charset="{charset}"><title>Trúng mùa cà phê</title></head>'
+        f'<body><h1>Trúng mùa cà phê</h1><div class="entry-content"><p>{TEXT}</p><p>{TEXT}</p></div></body></html>'
+    )
+
+
+def test_declared_utf8_but_sent_in_windows_1258() -> None:
+    text, encoding = decode_html(_cp1258(_page("utf-8")))
+    assert encoding == "cp1258"
+    assert TEXT in _nfc(text)
+
+
+def test_declared_latin1_but_sent_in_utf8() -> None:
+    text, encoding = decode_html(_page("iso-8859-1").encode("utf-8"))
+    assert encoding == "utf-8"
+    assert TEXT in text
+
+
+def test_declared_charset_honoured_when_it_decodes() -> None:
+    text, encoding = decode_html(_cp1258(_page("windows-1258")))
+    assert encoding == "cp1258"
+    assert TEXT in _nfc(text)
+
+
+def test_byte_order_mark_wins() -> None:
+    text, encoding = decode_html(b"\xef\xbb\xbf" + _page("iso-8859-1").encode("utf-8"))
+    assert encoding == "utf-8"
+    assert TEXT in text
+    text, encoding = decode_html("\ufeff".encode("utf-16-le") + _page("utf-8").encode("utf-16-le"))
+    assert encoding == "utf-16-le"
+    assert TEXT in text
+
+
+def test_mojibake_is_repaired() -> None:
+    broken = TEXT.encode("utf-8").decode("latin-1")
+    assert broken != TEXT
+    assert fix_mojibake(broken) == TEXT
+    html = _page("utf-8").replace(TEXT, broken).encode("utf-8")
+    out = extract_article(html, "https://example.vn/a.html")
+    assert out.body is not None
+    assert TEXT in out.body
+
+
+def test_clean_text_is_left_alone() -> None:
+    assert fix_mojibake(TEXT) == TEXT
+
+
+def test_lazy_images_use_data_src() -> None:
+    html = _page("utf-8").replace(
+        "<p>" + TEXT, '<p><img src="data:image/gif;base64,R0lG" data-src="/img/a.jpg"></p><p>' + TEXT, 1
+    )
+    out = extract_article(html, "https://example.vn/tin/a.html")
+    assert [img["url"] for img in out.images] == ["https://example.vn/img/a.jpg"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"   ",
+        b"\x00\x01\x02",
+        "<html><body><p>Chỉ một dòng".encode(),
+        b"<?xml version='1.0'?><html/>",
+        "ð\x9f".encode(),
+    ],
+)
+def test_degenerate_input_gives_empty_fields(data: bytes) -> None:
+    out = extract_article(data, "https://example.vn/a.html")
+    assert isinstance(out, Extracted)
+    assert out.published_raw is None
+
+
+def test_truncated_real_pages_never_raise(fixture_page: Any) -> None:
+    page = fixture_page.read("vccorp_afcbc.html")
+    for cut in range(0, len(page), max(1, len(page) // 40)):
+        out = extract_article(page[:cut], "https://nld.com.vn/a.htm")
+        assert isinstance(out, Extracted)
+
+
+def test_random_bytes_never_raise() -> None:
+    rng = random.Random(20211214)
+    for _ in range(30):
+        out = extract_article(bytes(rng.randrange(256) for _ in range(rng.randrange(2000))), "https://x.vn/")
+        assert isinstance(out, Extracted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcđơưạ\n&#;pdivhtmlbody0123456789:-")), max_size=400))
+def test_arbitrary_markup_never_raises(text: str) -> None:
+    out = extract_article(text, "https://example.vn/a.html")
+    assert isinstance(out, Extracted)
