@@ -84,6 +84,8 @@ def test_every_unit_has_a_current_outlet(sites: dict[str, Site]) -> None:
     for unit in PROVINCES_2025:
         current = [s for s in sites.values() if s.province == unit and s.current and s.status != "archive"]
         assert current, f"no current outlet for {unit}"
+        # ... and at least one of them can tell its articles from other pages.
+        assert any(s.article_patterns for s in current), f"no article patterns for {unit}"
 
 
 def test_every_pre_2025_province_has_a_site(sites: dict[str, Site]) -> None:
