@@ -573,7 +573,7 @@ class _Validator:
         return self.choice(where, value, CONFIDENCES)
 
     def choice(self, where: str, value: Any, allowed: frozenset[str]) -> str:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise self.fail(where, f"must be one of {', '.join(sorted(allowed))}, got {_show(value)}")
         return str(value)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -334,6 +335,9 @@ BAD_CASES: list[tuple[str, Callable[[], list[dict[str, Any]]], list[str]]] = [
     ),
     ("bad status", _entry(status="alive"), ["'status'", "active, archive, redirects, unknown"]),
     ("bad confidence", _entry(confidence="sure"), ["'confidence'", "inferred, listed, seen"]),
+    ("list for a choice", _entry(status=["active"]), ["'status'", "got list"]),
+    ("table for a string", _entry(title={"vi": "Báo"}), ["'title'", "non-empty string, got dict"]),
+    ("non-string name", _entry(name=7), ["site entry #1", "'name'", "got int 7"]),
     ("bad verified", _entry(verified="yes"), ["'verified'", "must be false"]),
     ("verified true", _entry(verified=True), ["'verified'", "must be false"]),
     ("unknown cms", _entry(cms="drupal"), ["'cms'", "unknown CMS family 'drupal'"]),
@@ -427,9 +431,24 @@ def test_missing_file_names_the_path_and_the_variable(tmp_path: Path, monkeypatc
 
 
 def test_readme_documents_every_field() -> None:
-    import dataclasses
-
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Site registry", 1)[1].split("\n## ", 1)[0]
     for field in dataclasses.fields(Site):
         assert f"`{field.name}`" in section, field.name
+
+
+ODD_VALUES: list[Any] = [0, -3, 2.5, True, "", "x", [], [1, 2], ["/a", "ftp://b"], {}, {"K": [1]}, dt.date(2025, 7, 1)]
+
+
+@pytest.mark.parametrize("field", sorted(f.name for f in dataclasses.fields(Site)))
+def test_any_odd_value_in_any_field_is_a_registry_error_or_loads(tmp_path: Path, field: str) -> None:
+    # Never a crash (TypeError, KeyError, ...): either the value is acceptable or a RegistryError names the file,
+    # the entry and a field (this one, or another the value is inconsistent with).
+    for number, value in enumerate(ODD_VALUES):
+        path = _write(tmp_path / f"odd{number}.toml", [{**copy.deepcopy(MINIMAL), field: value}])
+        try:
+            load_sites(path)
+        except RegistryError as exc:
+            for problem in exc.problems:
+                assert problem.startswith(f"{path.resolve()}: site "), problem
+                assert "field '" in problem, problem
