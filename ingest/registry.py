@@ -305,7 +305,12 @@ def load_sites(path: str | Path | None = None) -> dict[str, Site]:
     try:
         stat = resolved.stat()
     except OSError as exc:
-        hint = "" if path is not None else " (set INGEST_SITES_FILE to the registry's path)"
+        if path is not None:
+            hint = ""
+        elif os.environ.get("INGEST_SITES_FILE", "").strip():
+            hint = " (the path comes from INGEST_SITES_FILE)"
+        else:
+            hint = " (set INGEST_SITES_FILE to the registry's path)"
         raise RegistryError([f"{resolved}: cannot read the site registry: {exc.strerror or exc}{hint}"]) from exc
     return dict(_load_cached(str(resolved.resolve()), stat.st_mtime_ns, stat.st_size))
 
