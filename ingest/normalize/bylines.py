@@ -125,14 +125,16 @@ _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORE
 _GROUP = re.compile(r"^(?:nhóm\s+(?:pv|phóng viên|ctv)|pv\s+nhóm\b|pv$|ctv$|btv$|nhóm\b|ban\s+\w+|phóng viên$)", re.I)
 
 _SOURCE_LEAD = re.compile(r"(?:^|(?<=[\s|\-–(]))(theo|nguồn)\s*:?\s+", re.IGNORECASE)
-_DATE_TAIL = re.compile(r"[\s|•,\-–—]*(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})(?:.|\n)*$")
+# A time or date glued to the byline, and everything after it (the separators before it are trimmed separately).
+_DATE_TAIL = re.compile(r"(?<!\d)(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}).*$", re.S)
 _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
-_LINE_TAIL = re.compile(r"[\s|/,;\-–—]+$")
+# Separator characters trimmed from the ends (str.strip, not a regex: "[...]+$" is quadratic on long runs).
+_LINE_TAIL = " \t\n|/,;-–—•"
 # Words that are never a person's name on their own: role words, placeholders, CMS defaults.
 _NOT_NAMES = frozenset({"theo", "nguon", "anh", "bai", "tin", "tac gia", "but danh", "admin", "administrator", "bbt"})
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)\s*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
-_TRAILING_JUNK = re.compile(r"[\s|/:,;\-–—]+$")
+_TRAILING_JUNK = " \t\n|/:,;-–—"
 _LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*]+")
 _END_MARK = re.compile(r"\./\.")
 _OUTLET_WORD = re.compile(r"^(?:báo|trang|tạp chí|đài)\s+(?=\S)", re.IGNORECASE)
@@ -182,7 +184,7 @@ def _title_case(name: str) -> str:
 
 
 def _clean_name(part: str) -> str | None:
-    part = _LEADING_JUNK.sub("", _TRAILING_JUNK.sub("", part)).strip()
+    part = _LEADING_JUNK.sub("", part.rstrip(_TRAILING_JUNK)).strip()
     if part.endswith(".") and not _is_initials(part):
         part = part.rstrip(".")
     part = re.sub(r"\s*\((?:tổng hợp|th)\)\s*$", "", part, flags=re.I)
@@ -292,7 +294,7 @@ def _roles_of(marker: str) -> list[str]:
 
 def _line(line: str, out: Byline) -> None:
     line = _DATE_TAIL.sub("", line).strip()
-    line = _LINE_TAIL.sub("", line).strip()
+    line = line.rstrip(_LINE_TAIL).strip()
     if not line:
         return
     # "Theo X", "Nguồn: X": X is where the story comes from, not its author.
@@ -306,7 +308,7 @@ def _line(line: str, out: Byline) -> None:
             if pm is not None and len(src[: pm.start()].split()) >= 2:  # "Theo Sầm Hoa (Vietnamnet/Reuters)"
                 _people(src[: pm.start()], [], out)
                 src = pm.group(1)
-        src = _TRAILING_JUNK.sub("", src).strip()
+        src = src.rstrip(_TRAILING_JUNK).strip()
         src = _OUTLET_WORD.sub("", src)
         if src:
             out.source = out.source or _source_name(src)
@@ -315,7 +317,7 @@ def _line(line: str, out: Byline) -> None:
                 if org is not None:
                     _add_org(out, org)
         line = before.strip()
-        line = _TRAILING_JUNK.sub("", line).strip()
+        line = line.rstrip(_TRAILING_JUNK).strip()
         if not line:
             return
     marks = list(_ROLE_MARK.finditer(line))

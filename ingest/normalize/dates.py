@@ -206,7 +206,7 @@ def _candidates(s: str) -> list[_Cand]:
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), _EN_MONTHS[m.group(2)[:3]], int(m.group(1))))
     for m in _DMY.finditer(s):
         d, sep, mo, ytok = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
-        if ytok is None and sep != "/" and not _CUE.search(s, 0, m.start()):
+        if ytok is None and sep != "/" and not _CUE.search(s, max(0, m.start() - 16), m.start()):
             continue
         start = m.start()
         rng = _RANGE_START.search(s, max(0, start - 12), start)
@@ -593,9 +593,11 @@ def find_dateline(text: str | None, *, reference: datetime | None) -> ParsedDate
         return None
 
 
+# Words allowed before a dateline's date, each followed by separators (kept out of the words, so that matching
+# stays linear: a separator that could belong to two places makes a regex backtrack exponentially).
 _DATELINE_PREFIX = re.compile(
-    r"^[\s(]*(?:(?:sáng|trưa|chiều|tối|đêm|khuya|nay|qua|hôm|ngày|trong|đến|từ|tới|vào|lúc|chiều tối|rạng sáng"
-    r"|\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}\s*(?:phút)?)?|\d{1,2}:\d{2}|[\s,()\-–]|\d{1,2}\s*(?:-|–|và|đến)|\d+\s+ngày)\s*)*$"
+    r"^[\s(),\-–]*(?:(?:sáng|trưa|chiều|tối|đêm|khuya|nay|qua|hôm|ngày|trong|đến|từ|tới|vào|lúc|rạng"
+    r"|\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}\s*(?:phút)?)?|\d{1,2}:\d{2}|\d{1,2}\s*(?:-|–|và|đến)|\d+\s+ngày)[\s(),\-–]*)*$"
 )
 
 

@@ -122,3 +122,37 @@ def test_canonical_url_never_raises_and_is_stable(url: str) -> None:
 def test_normalize_article_never_raises(raw: dict[str, str]) -> None:
     out = normalize_article(raw, reference=datetime(2026, 3, 10, tzinfo=VN_TZ))
     assert out["published"] is None or out["published"] <= datetime(2026, 3, 11, tzinfo=VN_TZ)
+
+
+# Long runs of separators, digits and cue words: the shapes that make a careless regex backtrack exponentially.
+ADVERSARIAL = [
+    " " * 2000 + "x",
+    " - " * 600 + "x",
+    "—" * 2000,
+    "1-1 " * 500,
+    "1/1/" * 500,
+    "12:30 " * 300,
+    "ngày " * 400,
+    "Sáng nay " * 200,
+    "19 và " * 300,
+    "(GLO)- " + " " * 60 + "Chiều 5/3",
+    "&amp;" * 400,
+    "Ảnh: " * 200,
+    "A/" * 500,
+]
+
+
+def test_no_pathological_slowdown() -> None:
+    import time
+
+    reference = datetime(2026, 3, 10, tzinfo=VN_TZ)
+    for text in ADVERSARIAL:
+        start = time.perf_counter()
+        parse_date(text, reference=reference)
+        find_dateline(text, reference=reference)
+        parse_byline(text)
+        normalize_text(text)
+        search_key(text)
+        canonical_url(text)
+        # Linear-time rules finish in milliseconds; a backtracking blow-up takes seconds or never ends.
+        assert time.perf_counter() - start < 1.0, text[:30]
