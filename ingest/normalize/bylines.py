@@ -137,6 +137,7 @@ _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*
 _TRAILING_JUNK = " \t\n|/:,;-–—"
 _LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*]+")
 _END_MARK = re.compile(r"\./\.")
+_ORG_STARTER = re.compile(r"(?:báo|đài|trung tâm|phòng|sở|ban|ubnd|hội|công an|bộ|cổng|tạp chí)\s+", re.I)
 _OUTLET_WORD = re.compile(r"^(?:báo|trang|tạp chí|đài)\s+(?=\S)", re.IGNORECASE)
 # One Vietnamese syllable, accents folded: optional onset, a vowel nucleus, optional coda.
 _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
@@ -159,10 +160,11 @@ def _org_like(part: str, *, first: bool) -> str | None:
     known = _canon_org(part)
     if known is not None:
         return known
-    if re.search(r"\.(?:vn|com|net|org)\b", part, re.I):
+    if " " not in part and re.search(r"\.(?:vn|com|net|org)\b", part, re.I):  # "Vcamp.vn"
         return part
-    if re.match(r"^(?:báo|đài|trung tâm|phòng|sở|ban|ubnd|hội|công an|bộ|cổng|tạp chí)\s", part, re.I):
-        return part
+    starter = _ORG_STARTER.match(part)
+    if starter is not None and len(part.split()) <= 8 and part[starter.end() :][:1].isupper():
+        return part  # "Báo Gia Lai", "Trung tâm VH-TT-TT huyện", "Hội Nông dân tỉnh"
     if not first and " " not in part and not _is_initials(part) and part.upper() == part:
         letters = sum(c.isalpha() for c in part)
         # An unknown capitalised word after a name is an agency abbreviation ("P.TCCB-LĐ", "QĐND") unless it reads
@@ -189,10 +191,12 @@ def _clean_name(part: str) -> str | None:
         part = part.rstrip(".")
     part = re.sub(r"\s*\((?:tổng hợp|th)\)\s*$", "", part, flags=re.I)
     part = _TITLES.sub("", part).strip()
-    if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 6:
+    if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 5:
         return None
-    if not part[0].isupper() or search_key(part) in _NOT_NAMES:
-        return None  # CMS login names ("yennhi"), sentence fragments, placeholders ("Bút danh")
+    if any(not w[0].isupper() for w in part.split()) or search_key(part) in _NOT_NAMES:
+        # Every word of a Vietnamese name is capitalised; anything else is a CMS login ("yennhi"), a sentence
+        # fragment ("Hội nghị diễn ra thành công") or a placeholder ("Bút danh").
+        return None
     if sum(c.isalpha() for c in part) < 1:
         return None
     return _title_case(part)
@@ -223,7 +227,6 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
         roles = [*roles, "writer"] + (["presenter"] if "tơbleăng" in m.group(0).lower() else [])
         segment = segment[: m.start()]
     parts = [p for p in _SPLIT.split(segment) if p and p.strip()]
-    last_person: str | None = None
     for i, raw_part in enumerate(parts):
         part = raw_part.strip()
         part_roles = list(roles)
@@ -240,6 +243,11 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
                 found = [_org_like(p.strip(), first=False) or p.strip() for p in inner.split("/") if p.strip()]
                 org, extra_orgs = (found[0], found[1:]) if found else (None, [])
             part = part[: pm.start()]
+        whole_org = _org_like(part.strip(), first=i == 0 and not out.names)
+        if whole_org is not None:  # "Trung tâm VH-TT-TT huyện", "Báo Gia Lai": not to be split at "-" or "/"
+            for o in [whole_org, *([org] if org is not None else []), *extra_orgs]:
+                _add_org(out, o)
+            continue
         if "/" in part:
             left, _, right = part.partition("/")
             right_org = _org_like(right.strip(), first=False)
@@ -256,12 +264,6 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
                 _people(dash.group(2), part_roles, out)
                 continue
         part = part.strip()
-        whole_org = _org_like(part, first=i == 0 and not out.names)
-        if whole_org is not None:
-            _add_org(out, whole_org)
-            if org is not None:
-                _add_org(out, org)
-            continue
         if _GROUP.match(part):
             out.is_group = True
             _add_role(out, "*", part_roles or ["reporter"])
@@ -281,8 +283,6 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
             out.names.append(name)
         if part_roles:
             _add_role(out, name, part_roles)
-        last_person = name
-    del last_person
 
 
 def _roles_of(marker: str) -> list[str]:

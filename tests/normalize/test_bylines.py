@@ -52,6 +52,9 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("Thanh Hà (TTXVN/Vietnam+)", ["Thanh Hà"], {"Thanh Hà": ["reporter"]}, ["TTXVN", "VietnamPlus"], None, False),
     ("Lê Hùng - QĐND", ["Lê Hùng"], {}, ["QĐND"], None, False),
     ("Ngọc Trâm - Báo Kon Tum", ["Ngọc Trâm"], {}, ["Báo Kon Tum"], None, False),
+    ("Lan Anh - Trung tâm VH-TT-TT huyện Đăk Hà", ["Lan Anh"], {}, ["Trung tâm VH-TT-TT huyện Đăk Hà"], None, False),
+    # the end of a story before the agency is not a name
+    ("Hội nghị diễn ra thành công tốt đẹp./. (TTXVN)", [], {}, ["TTXVN"], None, False),
     ("VĂN DŨNG – THANH", ["Văn Dũng", "Thanh"], {}, [], None, False),
     ("Nguyễn An (nguyenan@example.vn)", ["Nguyễn An"], {}, [], None, False),
     ("Minh Châu (t/h)", ["Minh Châu"], {"Minh Châu": ["compiler"]}, [], None, False),
