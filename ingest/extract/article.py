@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
-from ingest.extract.decode import decode_html
+from ingest.extract.decode import decode_page
 from ingest.extract.metadata import (
     Meta,
     clean_crumbs,
@@ -164,9 +164,9 @@ def extract_article(
 
 
 def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: SiteProfile | None) -> Extracted:
-    text, encoding = decode_html(html if html is not None else b"")
+    text, utf8, encoding = decode_page(html if html is not None else b"")
     out = Extracted(url=url, encoding=encoding)
-    root = parse(text)
+    root = parse(utf8)
     if root is None:
         return out
     selectors: Mapping[str, str] = site.selectors if site else {}

@@ -60,6 +60,8 @@ _META_DATE_KEYS = (
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(?!\d)")
 _MAX_VISIBLE = 10
+_MAX_AFTER_ANCHOR = 400
+_REGION_LEVELS = 4  # elements after the headline still searched for its printed date
 _MAX_DAY_ONLY_DISTANCE = 60  # elements between a date-only text and the headline
 
 
@@ -106,15 +108,47 @@ def modified_raw(meta: Meta) -> str | None:
 
 
 _TEXT_WITH_DIGIT_SEP = lxml.etree.XPath(
-    "//text()[contains(., '/') or contains(., '-') or contains(., '.') or contains(., 'tháng')]"
+    ".//text()[contains(., '/') or contains(., '-') or contains(., '.') or contains(., 'tháng')]"
     "[not(ancestor::a)][not(ancestor::option)][not(ancestor::title)]"
 )
 
 
 def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Candidate]:
     """Printed dates, nearest to the headline first (by position in the document), header clocks excluded."""
+    scope = _region(root, anchor)
+    found = _printed_dates(scope)
+    if not found and scope is not root:
+        scope = root  # the date sits far from the headline (a separate top bar): look at the whole page
+        found = _printed_dates(scope)
+    if not found:
+        return []
+    order = _document_order(scope, anchor, set(found))
+
+    anchor_index = order.get(anchor) if anchor is not None else None
+    scored: list[tuple[float, str]] = []
+    for el, raw in found.items():
+        if _excluded(el, root):
+            continue
+        if el not in order:
+            continue  # far below the headline: related-news and footer dates
+        index = order[el]
+        distance = abs(index - anchor_index) if anchor_index is not None else index / 10
+        if anchor_index is not None and index > anchor_index:
+            distance *= 1.5  # related-news dates come after the article, the printed date mostly before or just after
+        if not _HAS_TIME.search(raw):
+            if distance > _MAX_DAY_ONLY_DISTANCE:
+                continue  # a bare date far from the headline is a clock or a teaser, not the article's date
+            distance += 40
+        if _DATE_HINT.search(attrs_of(el)) or el.tag == "time" or el.get("data-role") == "publishdate":
+            distance -= 15
+        scored.append((distance, raw))
+    scored.sort(key=lambda pair: pair[0])
+    return [Candidate(raw, "visible", 3) for _, raw in scored[:_MAX_VISIBLE]]
+
+
+def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
     found: dict[HtmlElement, str] = {}
-    for node in _TEXT_WITH_DIGIT_SEP(root):
+    for node in _TEXT_WITH_DIGIT_SEP(scope):
         if not isinstance(node, str) or not _DATE_TEXT.search(node):
             continue
         el = node.getparent()  # type: ignore[attr-defined]
@@ -128,32 +162,44 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
             raw = _date_text(el)
             if raw:
                 found[el] = raw
-    for el in root.iter("time"):
+    for el in scope.iter("time"):
         if el not in found:
             raw = _date_text(el)
             if raw:
                 found[el] = raw
-    if not found:
-        return []
-    order = {el: index for index, el in enumerate(root.iter())}
-    anchor_index = order.get(anchor) if anchor is not None else None
-    scored: list[tuple[float, str]] = []
-    for el, raw in found.items():
-        if _excluded(el, root):
-            continue
-        index = order.get(el, 0)
-        distance = abs(index - anchor_index) if anchor_index is not None else index / 10
-        if anchor_index is not None and index > anchor_index:
-            distance *= 1.5  # related-news dates come after the article, the printed date mostly before or just after
-        if not _HAS_TIME.search(raw):
-            if distance > _MAX_DAY_ONLY_DISTANCE:
-                continue  # a bare date far from the headline is a clock or a teaser, not the article's date
-            distance += 40
-        if _DATE_HINT.search(attrs_of(el)) or el.tag == "time" or el.get("data-role") == "publishdate":
-            distance -= 15
-        scored.append((distance, raw))
-    scored.sort(key=lambda pair: pair[0])
-    return [Candidate(raw, "visible", 3) for _, raw in scored[:_MAX_VISIBLE]]
+    return found
+
+
+def _region(root: HtmlElement, anchor: HtmlElement | None) -> HtmlElement:
+    """The part of the page searched for the printed date: a few levels around the headline (whole page if none).
+
+    Pages print the date beside the headline, in the same block or the one next to it; the header clock and the
+    footer sit outside this region on every family in VIETNAMESE.md.
+    """
+    if anchor is None:
+        return root
+    region = anchor
+    for _ in range(_REGION_LEVELS):
+        parent = region.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        region = parent
+    return region
+
+
+def _document_order(root: HtmlElement, anchor: HtmlElement | None, wanted: set[HtmlElement]) -> dict[HtmlElement, int]:
+    """Positions (in document order) of the anchor and the wanted elements, stopping well past the anchor."""
+    order: dict[HtmlElement, int] = {}
+    stop: int | None = None
+    for index, el in enumerate(root.iter()):
+        if el is anchor:
+            order[el] = index
+            stop = index + _MAX_AFTER_ANCHOR
+        elif el in wanted:
+            order[el] = index
+        if stop is not None and index > stop:
+            break
+    return order
 
 
 def _date_text(el: HtmlElement) -> str | None:

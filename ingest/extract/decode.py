@@ -12,14 +12,15 @@ import re
 
 # A <meta charset=...> or http-equiv content type anywhere in the head (tuoitre declares it after 20 kB).
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-# C0 controls other than tab/newline/carriage return break libxml2 and carry no text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # UTF-8 bytes of Vietnamese letters read as Latin-1/cp1252: "Ã" + continuation, "áº", "á»", "Ä‘"/"Ä\x91", "Æ°".
 _MOJIBAKE = re.compile(
     "Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2018-\u203a\u20ac\u2122]|á[º»]|Ä[\x80-\xbf‘]|Æ[°¡]"
 )
 _HEAD_BYTES = 65536
+_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32)])
+# The same tell-tale pairs as UTF-8 bytes ("Ã", "á»", "áº", "Ä", "Æ" encoded once more): a cheap pre-check.
+_MOJIBAKE_BYTES = (b"\xc3\x83\xc2", b"\xc3\x83\xe2", b"\xc3\xa1\xc2\xbb", b"\xc3\xa1\xc2\xba", b"\xc3\x84\xc2",
+                   b"\xc3\x84\xe2", b"\xc3\x86\xc2")  # fmt: skip
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -50,12 +51,28 @@ def decode_html(data: bytes | str) -> tuple[str, str]:
     """Return ``(text, encoding)`` for a page body; never raises.
 
     ``encoding`` is the codec that decoded the bytes (``"utf-8"``, ``"cp1258"``, ...); a ``str`` input is
-    reported as ``"unicode"``.
+    reported as ``"unicode"``. The text is free of C0 control characters (libxml2 and lxml refuse them).
     """
+    text, _, encoding = decode_page(data)
+    return text, encoding
+
+
+def decode_page(data: bytes | str) -> tuple[str, bytes, str]:
+    """``(text, the same text as UTF-8 bytes, encoding)``: the bytes feed the parser without a second encode."""
     if isinstance(data, str):
-        return clean_text(fix_mojibake(data)), "unicode"
-    text, encoding = _decode_bytes(data)
-    return clean_text(fix_mojibake(text)), encoding
+        text, encoding = data, "unicode"
+        utf8 = text.encode("utf-8", errors="replace")
+    else:
+        text, encoding = _decode_bytes(data)
+        utf8 = data if encoding == "utf-8" and not data.startswith(codecs.BOM_UTF8) else text.encode("utf-8")
+    # Control bytes never occur inside UTF-8 multi-byte sequences, so deleting them bytewise is safe (and fast).
+    clean = utf8.translate(None, _CONTROL_BYTES)
+    if any(marker in clean for marker in _MOJIBAKE_BYTES):
+        text = fix_mojibake(clean.decode("utf-8", errors="replace"))
+        return text, text.encode("utf-8", errors="replace"), encoding
+    if len(clean) != len(utf8):
+        text = clean.decode("utf-8", errors="replace")
+    return text, clean, encoding
 
 
 def _decode_bytes(data: bytes) -> tuple[str, str]:
@@ -87,8 +104,6 @@ def _strict_ok(data: bytes, name: str) -> bool:
 
 def fix_mojibake(text: str) -> str:
     """Undo one round of UTF-8-read-as-Latin-1 when the text is full of its tell-tale pairs."""
-    if "Ã" not in text and "á»" not in text and "áº" not in text and "Ä" not in text and "Æ" not in text:
-        return text
     hits = len(_MOJIBAKE.findall(text))
     if hits < 3:
         return text
@@ -119,10 +134,3 @@ def _fix_runs(text: str) -> str:
         return chunk
 
     return _RUN.sub(repair, text)
-
-
-def clean_text(text: str) -> str:
-    """Strip what libxml2 refuses in a ``str``: an XML declaration and C0 control characters."""
-    if text.lstrip()[:5].lower() == "<?xml":
-        text = _XML_DECL.sub("", text, count=1)
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text

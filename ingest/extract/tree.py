@@ -12,20 +12,24 @@ from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 _WS = re.compile(r"\s+")
-_DOC_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>|(?<=.)<!DOCTYPE[^>]*>", re.IGNORECASE | re.DOTALL)
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
+_DOC_END_TAGS = re.compile(rb"<(?:/\s*(?:html|body)\s*|!doctype[^>]*)>", re.IGNORECASE)
+# The text is handed to libxml2 as UTF-8 bytes with the encoding stated, so no <meta charset> or XML
+# declaration in the page can make it decode a second time.
+_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True
+)
 
 
-def parse(text: str) -> HtmlElement | None:
-    """Parse a page with libxml2's HTML parser (tolerant of nested ``<html>`` and stray ``</html>``)."""
-    if not text.strip():
+def parse(data: bytes) -> HtmlElement | None:
+    """Parse a page (UTF-8 bytes) with libxml2's HTML parser; None when there is no document at all."""
+    if not data.strip():
         return None
     # libxml2 stops reading at a stray "</html>" (baotayninh sends one before <head>) and a nested document
     # closes <body> early (phuyen, baotayninh). End tags of html/body carry no content: drop them all and let the
     # parser close the document at the end of the input. Inner doctypes go too.
-    text = _DOC_END_TAGS.sub("", text)
+    data = _DOC_END_TAGS.sub(b"", data)
     try:
-        root = lxml.html.document_fromstring(text, parser=_PARSER)
+        root = lxml.html.document_fromstring(data, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError, TypeError):
         return None
     return root if isinstance(root, HtmlElement) else None
@@ -37,8 +41,9 @@ def css(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
-_SELECTOR_TOKENS = re.compile(r"[.#]([\w-]+)|=\s*['\"]?([\w-]+)['\"]?\s*\]")
-_ALL_CLASS_ID = lxml.etree.XPath("//@class | //@id")
+_SELECTOR_TOKENS = re.compile(r"[.#]([\w-]+)|\[([\w-]+)(?:\s*[*^$~|]?=\s*['\"]?([\w-]*))?")
+_ALL_CLASSES = lxml.etree.XPath("//@class")
+_ALL_IDS = lxml.etree.XPath("//@id")
 
 
 class Haystack:
@@ -50,14 +55,14 @@ class Haystack:
 
     def __init__(self, root: HtmlElement, source: str) -> None:
         self.source = source
-        tokens: set[str] = set()
-        for value in _ALL_CLASS_ID(root):
-            tokens.update(str(value).split())
-        self.tokens = tokens
+        self.tokens = set(" ".join(_ALL_CLASSES(root)).split())
+        self.tokens.update(_ALL_IDS(root))
 
     def may_match(self, selector: str) -> bool:
-        for class_or_id, value in _tokens(selector):
+        for class_or_id, attr, value in _tokens(selector):
             if class_or_id and class_or_id not in self.tokens:
+                return False
+            if attr and attr not in self.source:
                 return False
             if value and value not in self.source:
                 return False
@@ -65,7 +70,7 @@ class Haystack:
 
 
 @lru_cache(maxsize=512)
-def _tokens(selector: str) -> tuple[tuple[str, str], ...]:
+def _tokens(selector: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(_SELECTOR_TOKENS.findall(selector))
 
 
