@@ -92,6 +92,8 @@ def normalize_article(
     ('https://kontumtv.vn/tin/abc', {'Hiền Lương': ['contributor']})
     """
     ref = _reference(reference)
+    if not isinstance(raw, Mapping):
+        raw = {}
     body = _text(raw.get("body"))
     published = _date(raw.get("published_raw"), ref, month_first)
     if published is None and body:

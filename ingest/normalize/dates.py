@@ -162,8 +162,17 @@ def _prepare(raw: str) -> str:
     return s.replace("\r", "\n").lower()
 
 
-def _aware(ref: datetime | None) -> datetime:
-    if ref is None:
+def _aware(ref: datetime | date | str | None) -> datetime:
+    """The reference as an aware Asia/Ho_Chi_Minh datetime: naive means local; a date is its midnight; an ISO
+    string is parsed; None (or anything unreadable) is now."""
+    if isinstance(ref, str):
+        try:
+            ref = datetime.fromisoformat(ref.strip())
+        except ValueError:
+            ref = None
+    if isinstance(ref, date) and not isinstance(ref, datetime):
+        ref = datetime.combine(ref, time(0))
+    if not isinstance(ref, datetime):
         return datetime.now(VN_TZ)
     if ref.tzinfo is None or ref.tzinfo.utcoffset(ref) is None:
         return ref.replace(tzinfo=VN_TZ)
@@ -491,7 +500,7 @@ _DP_SETTINGS: dict[str, Any] = {
     "PREFER_DATES_FROM": "past",
     "RETURN_AS_TIMEZONE_AWARE": True,
     "TIMEZONE": "Asia/Ho_Chi_Minh",
-    "STRICT_PARSING": True,  # a day and a month must be present: never complete a date from the reference
+    "REQUIRE_PARTS": ["day", "month"],  # never complete a day or a month from the reference
 }
 
 

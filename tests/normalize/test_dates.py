@@ -173,11 +173,29 @@ def test_naive_and_missing_reference() -> None:
 
 
 def test_fallback_is_validated() -> None:
-    # dateparser reads this; the grammar does not. The fallback keeps it only with a day and a month.
-    got = parse_date("mardi 3 mars 2026", reference=REF)
-    assert got is None or got.value.date().isoformat() == "2026-03-03"
+    # Shapes only dateparser reads: kept with a day and a month, the year from the past side of the reference.
+    short = parse_date("3 Dec", reference=REF)
+    assert short is not None
+    assert short.value.date().isoformat() == "2025-12-03"
+    ordinal = parse_date("Tuesday 3rd of March", reference=REF)
+    assert ordinal is not None
+    assert ordinal.value.date().isoformat() == "2026-03-03"
+    # No day, or no month: nothing, never a date completed from the reference.
+    assert parse_date("March 2026", reference=REF) is None
     assert parse_date("năm 2023", reference=REF) is None
     assert parse_date("+7", reference=REF) is None
+
+
+def test_reference_forms() -> None:
+    as_date = parse_date("Chiều 5/3", reference=REF.date())  # type: ignore[arg-type]
+    as_text = parse_date("Chiều 5/3", reference="2026-03-10T12:00:00+07:00")  # type: ignore[arg-type]
+    assert as_date is not None
+    assert as_text is not None
+    assert as_date.value == as_text.value == datetime(2026, 3, 5, tzinfo=VN_TZ)
+    for extreme in (datetime.min, datetime.max, datetime(1, 1, 1, tzinfo=VN_TZ)):
+        for raw in ("Chiều 5/3", "3 năm trước", "1639476120", "hôm qua", "9999-12-31T23:59:59-12:00"):
+            got = parse_date(raw, reference=extreme)
+            assert got is None or got.value.year >= 1990
 
 
 def test_seed_dateline(seed_text: str) -> None:
