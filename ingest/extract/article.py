@@ -171,6 +171,8 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         return out
     selectors: Mapping[str, str] = site.selectors if site else {}
     meta = read_meta(root)
+    # Ngôi Sao 2012 writes its only date from a script (pDateTime.innerHTML = '...'): keep such strings.
+    script_dates = dates_mod.script_candidates(root)
     # Scripts and styles are read (JSON-LD) and done with; dropping them once keeps every later walk cheaper.
     lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
     hay = Haystack(root, text)
@@ -187,6 +189,7 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         candidates += dates_mod.selector_candidates(root, selectors["published"])
     anchor = title_el if title_el is not None else container
     candidates += dates_mod.visible_candidates(root, anchor)
+    candidates += script_dates
     out.modified_raw = dates_mod.modified_raw(meta)
 
     lead_el = _lead_element(root, selectors.get("lead"), container, hay)
@@ -210,7 +213,7 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         if tail_byline:
             html_byline = tail_byline
 
-    out.authors_hint = _structured_authors(meta)
+    out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
     month_first = site.month_first if site else False
@@ -397,8 +400,8 @@ def _ancestry(el: HtmlElement) -> str:
     return " ".join(parts)
 
 
-def _structured_authors(meta: Meta) -> list[str]:
-    names = ld_person_names(meta)
+def _structured_authors(meta: Meta, site: set[str]) -> list[str]:
+    names = ld_person_names(meta, site=site)
     if names:
         return names
     dable = meta.first("dable:author")

@@ -232,6 +232,23 @@ def _excluded(el: HtmlElement, root: HtmlElement) -> bool:
     return False
 
 
+_SCRIPT_WRITE = re.compile(r"""(?:innerHTML|document\.write)\s*(?:=|\()\s*["']([^"'<>]{6,80})["']""")
+
+
+def script_candidates(root: HtmlElement) -> list[Candidate]:
+    """Date strings an inline script writes into the page (``pDateTime.innerHTML = '20/12/2012 10:18'``)."""
+    out: list[Candidate] = []
+    for script in root.iter("script"):
+        code = script.text or ""
+        if "innerHTML" not in code and "document.write" not in code:
+            continue
+        for match in _SCRIPT_WRITE.finditer(code):
+            raw = squash(match.group(1))
+            if _DATE_TEXT.search(raw) and _HAS_TIME.search(raw):
+                out.append(Candidate(raw, "script", 5))
+    return out[:3]
+
+
 def selector_candidates(root: HtmlElement, selector: str) -> list[Candidate]:
     """Dates from a registry selector (rank 1)."""
     out: list[Candidate] = []

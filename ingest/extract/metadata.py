@@ -154,8 +154,12 @@ def clean_crumbs(names: list[str]) -> list[str]:
 # --- authors in structured data --------------------------------------------------------------------------------
 
 
-def ld_person_names(meta: Meta) -> list[str]:
-    """Person names from JSON-LD ``author`` (object or list); Organizations and empty names are ignored."""
+def ld_person_names(meta: Meta, *, site: set[str] | None = None) -> list[str]:
+    """Person names from JSON-LD ``author`` (object or list).
+
+    Organizations, empty names, the outlet typed as a Person, and CMS login names (``longantv``, ``yennhi``:
+    one lower-case ASCII word) are ignored.
+    """
     names: list[str] = []
     for obj in meta.ld_articles:
         author = obj.get("author")
@@ -170,6 +174,8 @@ def ld_person_names(meta: Meta) -> list[str]:
                 continue
             name = unescape(name)
             if not name or "organization" in kind or name.startswith("http") or name in names:
+                continue
+            if re.fullmatch(r"[a-z0-9_.]+", name) or not looks_like_person(name, site_words=site or set()):
                 continue
             names.append(name)
         if names:

@@ -147,6 +147,7 @@ def test_mediatech_stray_html_end_tag(fixture_page: Any) -> None:
     assert raw.title == "Tây Ninh: Hội nghị xúc tiến đầu tư vào khu kinh tế cửa khẩu"
     assert norm["published"] == datetime(2025, 9, 12, 14, 5, tzinfo=VN_TZ)  # not the 2026 header strip
     assert norm["authors"] == ["Minh Khoa"]
+    assert raw.authors_hint == []  # the JSON-LD "author" is the CMS login "longantv"
     assert raw.lead is not None
     assert raw.lead.endswith("trong và ngoài nước.")  # the full p.sapo, not the cut div
     assert raw.body is not None
@@ -163,3 +164,18 @@ def test_site_selectors_come_first(fixture_page: Any) -> None:
     raw, _ = _run(fixture_page.read("vccorp_afcbc.html"), "https://nld.com.vn/x.htm", FETCHED, site)
     assert raw.title == "Kinh tế"  # the (deliberately odd) registry selector wins over every generic rule
     assert raw.published_raw == "20/11/2025 09:30 GMT+7"
+
+
+def test_old_vnexpress_family_date_only_in_a_script(fixture_page: Any) -> None:
+    url = "http://ngoisao.net/tin-tuc/2012/12/ca-si-tre-ra-mat-album/"
+    raw, norm = _run(
+        fixture_page.read("ngoisao_2012_script_date.html"), url, datetime(2012, 12, 22, 8, 0, tzinfo=VN_TZ)
+    )
+    assert raw.title == "Ca sĩ trẻ ra mắt album nhạc Trịnh"  # the only <h1> is the site slogan
+    assert norm["published"] == datetime(2012, 12, 21, 15, 20, tzinfo=VN_TZ)  # not the header's "today"
+    assert norm["authors"] == ["Mai Anh"]
+    assert raw.body is not None
+    assert raw.body.startswith("Buổi ra mắt diễn ra tối 20/12")
+    assert raw.body.endswith("từ cuối tháng 12.")
+    assert "Tôi rất thích" not in raw.body  # long reader comments are a classic false body
+    assert raw.images[0]["credit"] == "Hoàng Hà"
