@@ -83,13 +83,13 @@ def normalize_article(
     are per-site settings.
 
     >>> out = normalize_article(
-    ...     {"title": " Hội nghị ", "body": "Chiều 14/12, UBND tỉnh họp.", "byline_raw": "CTV Hiền Lương",
+    ...     {"title": " Hội nghị ", "body": "Chiều 14/12, UBND tỉnh họp.", "byline_raw": "CTV Hoài Nam",
     ...      "url": "https://www.kontumtv.vn/tin/abc/?utm_source=x"},
     ...     reference=datetime(2021, 12, 20))
     >>> out["title"], out["published"].date().isoformat(), out["part_of_day"], out["authors"]
-    ('Hội nghị', '2021-12-14', 'chiều', ['Hiền Lương'])
+    ('Hội nghị', '2021-12-14', 'chiều', ['Hoài Nam'])
     >>> out["canonical_url"], out["author_roles"]
-    ('https://kontumtv.vn/tin/abc', {'Hiền Lương': ['contributor']})
+    ('https://kontumtv.vn/tin/abc', {'Hoài Nam': ['contributor']})
     """
     ref = _reference(reference)
     if not isinstance(raw, Mapping):
@@ -107,7 +107,7 @@ def normalize_article(
     organizations = list(byline.organizations)
     if not authors and not byline.is_group:
         for hint in _strings(raw.get("authors_hint")):
-            hinted = parse_byline(hint)  # structured data can carry a role prefix ("Bài và ảnh: Hương Giang")
+            hinted = parse_byline(hint)  # structured data can carry a role prefix ("Bài và ảnh: Thu Hà")
             for name in hinted.names:
                 if name not in authors:
                     authors.append(name)

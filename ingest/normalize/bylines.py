@@ -1,7 +1,7 @@
 """Bylines: who wrote, photographed or compiled a story, which organisation they belong to, and where it came from.
 
-Owns :func:`parse_byline`, which reads a printed byline ("Tin, ảnh: CTV Hiền Lương", "Thanh Hà/TTXVN",
-"Theo Ngoisao | 25/12/2012 10:25") into a :class:`Byline`: person names (NFC, capitals title-cased, initials kept
+Owns :func:`parse_byline`, which reads a printed byline ("Tin, ảnh: CTV Hoài Nam", "Thu Trang/TTXVN",
+"Theo Tiền Phong | 05/03/2026 10:25") into a :class:`Byline`: person names (NFC, capitals title-cased, initials kept
 as printed), their roles, organisations, the upstream source of a republished story, and whether the signature is a
 group or house one that names no person.
 """
@@ -124,7 +124,7 @@ _TITLES = re.compile(
 _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
 _GROUP = re.compile(r"^(?:nhóm\s+(?:pv|phóng viên|ctv)|pv\s+nhóm\b|pv$|ctv$|btv$|nhóm\b|ban\s+\w+|phóng viên$)", re.I)
 
-_SOURCE_LEAD = re.compile(r"(?:^|(?<=[\s|\-–(]))(theo|nguồn)\s*:?\s+", re.IGNORECASE)
+_SOURCE_LEAD = re.compile(r"(?:^|(?<=[\s|\-–(/]))(theo|nguồn|source)\s*:?\s+", re.IGNORECASE)
 # A time or date glued to the byline, and everything after it (the separators before it are trimmed separately).
 _DATE_TAIL = re.compile(r"(?<!\d)(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}).*$", re.S)
 _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
@@ -160,22 +160,22 @@ def _org_like(part: str, *, first: bool) -> str | None:
     known = _canon_org(part)
     if known is not None:
         return known
-    if " " not in part and re.search(r"\.(?:vn|com|net|org)\b", part, re.I):  # "Vcamp.vn"
+    if " " not in part and re.search(r"\.(?:vn|com|net|org)\b", part, re.I):  # "Dulich.vn"
         return part
     starter = _ORG_STARTER.match(part)
     if starter is not None and len(part.split()) <= 8 and part[starter.end() :][:1].isupper():
-        return part  # "Báo Gia Lai", "Trung tâm VH-TT-TT huyện", "Hội Nông dân tỉnh"
+        return part  # "Báo Gia Lai", "Trung tâm Y tế huyện", "Hội Nông dân tỉnh"
     if not first and " " not in part and not _is_initials(part) and part.upper() == part:
         letters = sum(c.isalpha() for c in part)
-        # An unknown capitalised word after a name is an agency abbreviation ("P.TCCB-LĐ", "QĐND") unless it reads
-        # as one Vietnamese syllable, i.e. a name printed in capitals ("VĂN DŨNG – THANH").
+        # An unknown capitalised word after a name is an agency abbreviation ("P.KHTC-VP", "QĐND") unless it reads
+        # as one Vietnamese syllable, i.e. a name printed in capitals ("BẢO AN – MINH").
         if letters >= 2 and _SYLLABLE.fullmatch(search_key(part)) is None:
             return part
     return None
 
 
 def _title_case(name: str) -> str:
-    """NGUYỄN VĂN A -> Nguyễn Văn A; initials (with dots) are kept exactly as printed."""
+    """TRẦN THỊ BÌNH -> Trần Thị Bình; initials (with dots) are kept exactly as printed."""
     letters = [c for c in name if c.isalpha()]
     if not letters or not all(c.isupper() for c in letters):
         return name
@@ -244,7 +244,7 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
                 org, extra_orgs = (found[0], found[1:]) if found else (None, [])
             part = part[: pm.start()]
         whole_org = _org_like(part.strip(), first=i == 0 and not out.names)
-        if whole_org is not None:  # "Trung tâm VH-TT-TT huyện", "Báo Gia Lai": not to be split at "-" or "/"
+        if whole_org is not None:  # "Trung tâm Y tế huyện", "Báo Gia Lai": not to be split at "-" or "/"
             for o in [whole_org, *([org] if org is not None else []), *extra_orgs]:
                 _add_org(out, o)
             continue
@@ -257,9 +257,9 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
         dash = re.match(r"^(.*\S)-(\S.*)$", part.strip())
         if dash is not None and " " in dash.group(1):
             right_org = _org_like(dash.group(2), first=False)
-            if right_org is not None:  # "Cao Nguyên-TTXVN"
+            if right_org is not None:  # "Thu Trang-TTXVN"
                 org, part = right_org, dash.group(1)
-            elif " " in dash.group(2) and dash.group(2)[:1].isupper():  # "Mỹ Uyên-Thanh Long": two people
+            elif " " in dash.group(2) and dash.group(2)[:1].isupper():  # "Bảo Châu-Hữu Phước": two people
                 _people(dash.group(1), part_roles, out)
                 _people(dash.group(2), part_roles, out)
                 continue
@@ -305,7 +305,7 @@ def _line(line: str, out: Byline) -> None:
             before, src = before.rstrip()[:-1], src[: src.rindex(")")] + src[src.rindex(")") + 1 :]
         if sm.group(1).lower() == "theo":
             pm = _PAREN.search(src)
-            if pm is not None and len(src[: pm.start()].split()) >= 2:  # "Theo Sầm Hoa (Vietnamnet/Reuters)"
+            if pm is not None and len(src[: pm.start()].split()) >= 2:  # "Theo Lệ Chi (Vietnamnet/AFP)"
                 _people(src[: pm.start()], [], out)
                 src = pm.group(1)
         src = src.rstrip(_TRAILING_JUNK).strip()
@@ -326,7 +326,7 @@ def _line(line: str, out: Byline) -> None:
         return
     head = line[: marks[0].start()].strip()
     if head:
-        # Text before the first credit is either names ("H.V.Ảnh: Misso") or a photo caption ("... Gia Lai. Ảnh:").
+        # Text before the first credit is either names ("T.K.Ảnh: Lumo") or a photo caption ("... Gia Lai. Ảnh:").
         is_caption = len(head.split()) > 4 or (head.endswith((".", ")")) and not _is_initials(head.split()[-1]))
         if not is_caption:
             _people(head, [], out)
@@ -338,14 +338,14 @@ def _line(line: str, out: Byline) -> None:
 def parse_byline(raw: str | None) -> Byline:
     """Parse a printed byline into names, roles, organisations and source. Never raises.
 
-    >>> b = parse_byline("Tin, ảnh: KHÁNH TRUNG")
+    >>> b = parse_byline("Tin, ảnh: MINH KHANG")
     >>> b.names, b.roles
-    (['Khánh Trung'], {'Khánh Trung': ['writer', 'photographer']})
-    >>> b = parse_byline("Ảnh: Cao Nguyên-TTXVN")
+    (['Minh Khang'], {'Minh Khang': ['writer', 'photographer']})
+    >>> b = parse_byline("Ảnh: Thu Trang-TTXVN")
     >>> b.names, b.organizations
-    (['Cao Nguyên'], ['TTXVN'])
-    >>> parse_byline("Theo Ngoisao | 25/12/2012 10:25").source
-    'Ngôi Sao'
+    (['Thu Trang'], ['TTXVN'])
+    >>> parse_byline("Theo Kenh14 | 05/03/2026 10:25").source
+    'Kênh 14'
     >>> parse_byline("Nhóm PV").is_group
     True
     """

@@ -43,31 +43,31 @@ REF = datetime(2026, 3, 10, 12, 0, tzinfo=VN_TZ)
 # (raw, expected ISO in +07:00 or None, precision, part_of_day); reference is REF unless the rule needs another.
 OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     # weekday prefixes in any case, labels and junk around the date
-    ("Thứ năm, 20/12/2012, 10:18 GMT+7", "2012-12-20T10:18", "minute", None),
+    ("Thứ năm, 18/12/2014, 09:41 GMT+7", "2014-12-18T09:41", "minute", None),
     ("thứ sáu, 26/09/2025, 14:51 (GMT+7)", "2025-09-26T14:51", "minute", None),
     ("CN, 08/03/2026", "2026-03-08", "day", None),
     ("Cập nhật: 05/03/2026 08:00", "2026-03-05T08:00", "minute", None),
-    ("Ngày đăng: 24/09/2018", "2018-09-24", "day", None),
+    ("Ngày đăng: 17/10/2019", "2019-10-17", "day", None),
     ("Đăng lúc 17h30 ngày 14/12/2021", "2021-12-14T17:30", "minute", None),
     ("Xã hội - 09:15, 01/03/2026", "2026-03-01T09:15", "minute", None),
     ("01/03/2026 - 09:15 | Thời sự | Lượt xem: 4321", "2026-03-01T09:15", "minute", None),
     # separators, padding, two-digit years, dotted and ISO-like year-first forms
-    ("Thứ tư, 6/8/2025, 00:00 (GMT+7)", "2025-08-06T00:00", "minute", None),
+    ("Thứ hai, 4/8/2025, 00:00 (GMT+7)", "2025-08-04T00:00", "minute", None),
     ("09-03-2026, 16:27", "2026-03-09T16:27", "minute", None),
     ("14.12.2021 17:02", "2021-12-14T17:02", "minute", None),
     ("giaoduc 17:02 14/12/21", "2021-12-14T17:02", "minute", None),
     ("2021/12/14", "2021-12-14", "day", None),
     # time before or after; HH:MM:SS, 6h00, 19h, "11 giờ 25 phút"
-    ("13:00, 31/03/2014", "2014-03-31T13:00", "minute", None),
-    ("12/05/2020 14:53:00 (GMT+7)", "2020-05-12T14:53:00", "second", None),
+    ("14:20, 30/04/2015", "2015-04-30T14:20", "minute", None),
+    ("11/06/2020 16:07:05 (GMT+7)", "2020-06-11T16:07:05", "second", None),
     ("6h00 ngày 5/3/2026", "2026-03-05T06:00", "minute", None),
     ("19h ngày 5/3/2026", "2026-03-05T19:00", "minute", None),
-    ("11 giờ 25 phút, ngày 5/3", "2026-03-05T11:25", "minute", None),
-    ("20 giờ 21 phút 39 giây ngày 21/10", "2025-10-21T20:21:39", "second", None),
+    ("9 giờ 40 phút, ngày 5/3", "2026-03-05T09:40", "minute", None),
+    ("21 giờ 12 phút 9 giây ngày 20/10", "2025-10-20T21:12:09", "second", None),
     # AM/PM, redundant PM, Vietnamese day parts as 12-hour markers
-    ("07-03-2026 - 00:01 AM", "2026-03-07T00:01", "minute", None),
-    ("15:20 PM | 21/12/2012", "2012-12-21T15:20", "minute", None),
-    ("Cập nhật thứ sáu, ngày 30/11/12 04:00 chiều", "2012-11-30T16:00", "minute", "chiều"),
+    ("06-03-2026 - 00:07 AM", "2026-03-06T00:07", "minute", None),
+    ("16:45 PM | 20/11/2013", "2013-11-20T16:45", "minute", None),
+    ("Cập nhật thứ năm, ngày 29/11/12 05:10 chiều", "2012-11-29T17:10", "minute", "chiều"),
     ("11:05 tối 24/12/2012", "2012-12-24T23:05", "minute", "tối"),
     ("1 giờ trưa ngày 5/3/2026", "2026-03-05T13:00", "minute", "trưa"),
     ("10 giờ đêm ngày 5/3/2026", "2026-03-05T22:00", "minute", "đêm"),
@@ -88,8 +88,8 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("5 December 2025, 10:00", "2025-12-05T10:00", "minute", None),
     # offsets are converted, never dropped
     ("2026-03-07T01:52:11Z", "2026-03-07T08:52:11", "second", None),
-    ("2023-03-12T06:22:03+0700", "2023-03-12T06:22:03", "second", None),
-    ("2026-03-07T08:52:11.000 +07:00", "2026-03-07T08:52:11", "second", None),
+    ("2023-04-11T07:31:04+0700", "2023-04-11T07:31:04", "second", None),
+    ("2026-03-06T19:05:42.000 +07:00", "2026-03-06T19:05:42", "second", None),
     ("2026-03-07T10:00:00+09:00", "2026-03-07T08:00:00", "second", None),
     ("05/03/2026 10:00 GMT+8", "2026-03-05T09:00", "minute", None),
     ("05/03/2026 10:00 UTC", "2026-03-05T17:00", "minute", None),
@@ -97,8 +97,8 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("1772860000", "2026-03-07T12:06:40", "second", None),
     ("1772860000000", "2026-03-07T12:06:40", "second", None),
     # relative forms
-    ("3 giờ trước", "2026-03-10T09:00", "minute", None),
-    ("(2 giờ 43 phút trước)", "2026-03-10T09:17", "minute", None),
+    ("4 giờ trước", "2026-03-10T08:00", "minute", None),
+    ("(1 giờ 35 phút trước)", "2026-03-10T10:25", "minute", None),
     ("1 tuần trước", "2026-03-03", "day", None),
     ("hôm qua lúc 10:20", "2026-03-09T10:20", "minute", None),
     ("hôm nay", "2026-03-10", "day", None),
@@ -107,8 +107,8 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("(GLO)- Sáng nay (20-2), Sở Y tế", "2026-02-20", "day", "sáng"),
     ("Tối qua (14/12), tại Hà Nội", "2025-12-14", "day", "tối"),
     ("Đến 16-9, toàn tỉnh", "2025-09-16", "day", None),
-    ("Bản tin Trưa ngày 21/12/2021", "2021-12-21", "day", "trưa"),
-    ("Sáng 31/8, 13.000 quyển vở", "2025-08-31", "day", "sáng"),
+    ("Bản tin Trưa ngày 20/11/2021", "2021-11-20", "day", "trưa"),
+    ("Sáng 30/9, 12.500 suất quà", "2025-09-30", "day", "sáng"),
     ("Chiều 10/3, UBND tỉnh", "2026-03-10", "day", "chiều"),
     ("Chiều 11/3, UBND tỉnh", "2025-03-11", "day", "chiều"),
     ("Ngày 29/2, hội nghị", "2024-02-29", "day", None),
@@ -124,10 +124,10 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     # day-first in the future but month-first in the past: a month-first CMS (unless a weekday disagrees)
     ("3/7/2026 8:01:00 AM", "2026-03-07T08:01:00", "second", None),
     ("Thứ Ba, 03/07/2026", None, None, None),
-    ("kỳ họp thứ 33", None, None, None),
+    ("kỳ họp thứ 25 của HĐND", None, None, None),
     # impossible, future (header clock), and non-dates
-    ("31/02/2021", None, None, None),
-    ("Thứ Hai, 29/02/2021 08:00", None, None, None),
+    ("30/02/2022", None, None, None),
+    ("Thứ Ba, 29/02/2022 09:30", None, None, None),
     ("25:61 05/03/2026", "2026-03-05", "day", None),  # "25:61" is not a clock; the date stands alone
     ("24h.com.vn - 14/12/2021", "2021-12-14", "day", None),
     ("Thứ Năm, 12/03/2026 09:00", None, None, None),
@@ -167,9 +167,9 @@ def test_naive_and_missing_reference() -> None:
     naive = parse_date("Chiều 11/3", reference=datetime(2026, 3, 10, 12))
     assert naive is not None
     assert naive.value.year == 2025
-    now = parse_date("5 phút trước")
+    now = parse_date("7 phút trước")
     assert now is not None
-    assert abs(datetime.now(VN_TZ) - timedelta(minutes=5) - now.value) < timedelta(minutes=1)
+    assert abs(datetime.now(VN_TZ) - timedelta(minutes=7) - now.value) < timedelta(minutes=1)
 
 
 def test_fallback_is_validated() -> None:
@@ -182,7 +182,7 @@ def test_fallback_is_validated() -> None:
     assert ordinal.value.date().isoformat() == "2026-03-03"
     # No day, or no month: nothing, never a date completed from the reference.
     assert parse_date("March 2026", reference=REF) is None
-    assert parse_date("năm 2023", reference=REF) is None
+    assert parse_date("năm 2024", reference=REF) is None
     assert parse_date("+7", reference=REF) is None
 
 
@@ -193,7 +193,7 @@ def test_reference_forms() -> None:
     assert as_text is not None
     assert as_date.value == as_text.value == datetime(2026, 3, 5, tzinfo=VN_TZ)
     for extreme in (datetime.min, datetime.max, datetime(1, 1, 1, tzinfo=VN_TZ)):
-        for raw in ("Chiều 5/3", "3 năm trước", "1639476120", "hôm qua", "9999-12-31T23:59:59-12:00"):
+        for raw in ("Chiều 5/3", "3 năm trước", "1700000000", "hôm qua", "9999-12-31T23:59:59-12:00"):
             got = parse_date(raw, reference=extreme)
             assert got is None or got.value.year >= 1990
 
@@ -208,14 +208,14 @@ def test_seed_dateline(seed_text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected", "part"),
     [
-        ("(GLO)- Chiều 24-5, Sở Y tế tổ chức hội nghị.", "2025-05-24", "chiều"),
-        ("VOV.VN - Sáng nay (28/2), HĐND tỉnh họp kỳ họp thứ 33.", "2026-02-28", "sáng"),
+        ("(GLO)- Chiều 23-5, Sở Y tế tổ chức hội nghị.", "2025-05-23", "chiều"),
+        ("VOV.VN - Sáng nay (28/2), HĐND tỉnh họp kỳ họp thứ 21.", "2026-02-28", "sáng"),
         ("(CT) - Sáng 6-1, UBND phường tổ chức hội nghị.", "2026-01-06", "sáng"),
         ("ND - Ngày 14-9, tại Hà Nội", "2025-09-14", None),
         ("Dân trí - Chiều 5/3, đoàn công tác", "2026-03-05", "chiều"),
         ("Báo Kon Tum - Sáng 5/3, đoàn công tác", "2026-03-05", "sáng"),
         ("Trong 2 ngày 9 - 10/11, khuôn viên nhà văn hóa", "2025-11-09", None),
-        ("\n\n  Tối 29/12, tại hội trường\n\nĐoạn hai.", "2025-12-29", "tối"),
+        ("\n\n  Tối 28/12 tại hội trường\n\nĐoạn hai.", "2025-12-28", "tối"),
         ("UBND tỉnh cho biết, ngày 14/12 sẽ họp.", None, None),
         ("Hội nghị diễn ra sôi nổi.\n\nChiều 14/12, tỉnh họp.", None, None),
         ("", None, None),
