@@ -246,6 +246,16 @@ def _base_url(root: HtmlElement, url: str) -> str:
     return href.strip() if href and href.strip().startswith("http") else url
 
 
+def _ancestor(el: HtmlElement, levels: int) -> HtmlElement:
+    node = el
+    for _ in range(levels):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        node = parent
+    return node
+
+
 def _inside(el: HtmlElement, container: HtmlElement) -> bool:
     node: HtmlElement | None = el
     while node is not None:
@@ -289,6 +299,12 @@ def _title(
         if any(k.startswith(text.casefold()) for k in keys):
             return text, el
     anchor = _headline_element(root, metas)
+    if anchor is None and container is not None:
+        # No element prints the metadata title (an SEO og:title): the one long <h1> next to the article is it.
+        region = _ancestor(container, 3)
+        near = [(el, text) for el, text in h1s if _inside(el, region) and len(text.split()) >= 4]
+        if len(near) == 1:
+            return near[0][1], near[0][0]
     for value in metas[:-1] if meta.title_tag in metas else metas:
         if value:
             return value, anchor

@@ -91,7 +91,9 @@ _CUT_MARKERS = re.compile(
     r"^(trả lời|để lại bình luận|để lại một bình luận|leave a reply|email của bạn sẽ không được hiển thị|"
     r"các trường bắt buộc được đánh dấu|ý kiến của bạn|ý kiến bạn đọc|gửi bình luận|gửi ý kiến|bình luận\s*\*?|"
     r"\(\d+\) bình luận|bình luận \(\d+\)|cơ quan chủ quản|giấy phép (hoạt động|xuất bản|số)|"
-    r"powered by|phát triển bởi|bản quyền thuộc|® ghi rõ nguồn|chịu trách nhiệm (xuất bản|nội dung)|tổng biên tập:)",
+    r"powered by|phát triển bởi|bản quyền thuộc|® ghi rõ nguồn|chịu trách nhiệm (xuất bản|nội dung)|tổng biên tập:|"
+    r"theo dõi .{0,30}(trên|tại) google news|mời (quý )?(độc giả|bạn đọc) (theo dõi|xem|đón đọc)|"
+    r"gửi phản hồi|viết bình luận)",
     re.IGNORECASE,
 )
 # Lower-case words that occur in bylines ("Tin và ảnh", "Theo nhóm phóng viên", "Tổng hợp").

@@ -114,3 +114,18 @@ def test_category_from_breadcrumbs(pages: list[Any]) -> None:
 
 def test_every_article_page_is_recognised(pages: list[Any]) -> None:
     assert all(is_article_page(raw) for _, raw, _ in pages)
+
+
+def test_listing_pages_are_not_articles(dev_set: Path) -> None:
+    listings = [
+        json.loads(line)
+        for line in (dev_set / "pages.jsonl").read_text(encoding="utf-8").splitlines()
+        if json.loads(line).get("type") == "listing"
+    ]
+    assert len(listings) >= 5
+    taken = [
+        gold["file"]
+        for gold in listings
+        if is_article_page(extract_article((dev_set / gold["file"]).read_bytes(), gold.get("url") or ""))
+    ]
+    assert taken == []

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ingest.extract import Extracted, SiteProfile, extract_article
+from ingest.extract import Extracted, SiteProfile, extract_article, is_article_page
 from ingest.normalize import VN_TZ, normalize_article
 
 
@@ -43,6 +43,7 @@ def test_seed_page(fixture_page: Any, seed_text: str, comment_text_in_container:
     assert raw.title == "UBND tỉnh tổng kết công tác quốc phòng, quân sự năm 2021"
     assert raw.category == ["Tin tức", "Thời sự"]
     assert raw.tags == ["quốc phòng", "quân sự"]
+    assert is_article_page(raw)  # no date metadata, but a dateline
 
 
 # --- one page per markup family ---------------------------------------------------------------------------------

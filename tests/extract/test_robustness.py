@@ -125,3 +125,17 @@ def test_random_bytes_never_raise() -> None:
 def test_arbitrary_markup_never_raises(text: str) -> None:
     out = extract_article(text, "https://example.vn/a.html")
     assert isinstance(out, Extracted)
+
+
+def test_related_box_in_mid_body_does_not_cut_the_article() -> None:
+    html = (
+        "<html><head><title>Tiêu đề bài viết thử nghiệm</title></head><body><h1>Tiêu đề bài viết thử nghiệm</h1>"
+        f'<div class="entry-content"><p>{TEXT}</p><p><strong>Tin liên quan</strong></p>'
+        '<p><a href="/a.html">Một bài khác hoàn toàn không liên quan đến nội dung</a></p>'
+        f"<p>Đoạn cuối cùng của bài viết. {TEXT}</p></div></body></html>"
+    )
+    out = extract_article(html, "https://example.vn/a.html")
+    assert out.body is not None
+    assert out.body.endswith(TEXT)
+    assert "Tin liên quan" not in out.body
+    assert "Một bài khác" not in out.body
