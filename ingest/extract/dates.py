@@ -281,7 +281,7 @@ def choose(
         seen.add(cand.raw)
         try:
             value = parse_date(cand.raw, reference=reference, month_first=month_first)
-        except Exception:
+        except Exception:  # a normaliser bug must not lose the whole page
             value = None
         if value is None:
             continue

@@ -80,7 +80,7 @@ def select(root: HtmlElement, selector: str, haystack: Haystack | None = None) -
         return []
     try:
         found = css(selector)(root)
-    except Exception:
+    except Exception:  # cssselect raises several error types for bad registry selectors
         return []
     return [el for el in found if isinstance(el, HtmlElement)]
 
