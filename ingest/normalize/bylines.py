@@ -132,7 +132,7 @@ _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[�
 _LINE_TAIL = " \t\n|/,;-–—•"
 # Words that are never a person's name on their own: role words, placeholders, CMS defaults.
 _NOT_NAMES = frozenset({"theo", "nguon", "anh", "bai", "tin", "tac gia", "but danh", "admin", "administrator", "bbt"})
-_PAREN = re.compile(r"\s*\(([^()]{1,60})\)\s*$")
+_PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
 _TRAILING_JUNK = " \t\n|/:,;-–—"
 _LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*]+")

@@ -34,6 +34,7 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("CTV Hoài Nam", ["Hoài Nam"], {"Hoài Nam": ["contributor"]}, [], None, False),
     ("BTV Lan Anh", ["Lan Anh"], {"Lan Anh": ["editor"]}, [], None, False),
     ("Lan Anh (tổng hợp)", ["Lan Anh"], {"Lan Anh": ["compiler"]}, [], None, False),
+    ("Thu Trang (TTXVN).", ["Thu Trang"], {"Thu Trang": ["reporter"]}, ["TTXVN"], None, False),
     # titles are not part of the name; capitals are title-cased
     ("BS TRẦN VĂN LỘC", ["Trần Văn Lộc"], {}, [], None, False),
     ("ThS Nguyễn Thị Hoa", ["Nguyễn Thị Hoa"], {}, [], None, False),
