@@ -31,7 +31,7 @@ from ingest.extract.metadata import (
     site_words,
     split_list,
 )
-from ingest.extract.tree import Haystack, attrs_of, own_text, parse, select, squash, text_of, unescape
+from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of, unescape
 from ingest.normalize import find_dateline, parse_byline
 
 log = logging.getLogger(__name__)
@@ -198,11 +198,16 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
 
     if container is not None:
-        keep: set[HtmlElement] = set()
         for el in (title_el, lead_el, *byline_els):
-            if el is not None and _inside(el, container):
-                el.getparent().remove(el) if el.getparent() is not None else None
-        out.images = body_mod.clean_container(container, base_url=base, keep=keep)
+            if el is not None and _inside(el, container) and el.getparent() is not None:
+                remove(el)  # headline, sapo and byline printed inside the container are not body
+        if selectors.get("remove"):
+            # Registry "remove": site boilerplate inside the article container (applied to the body only, so
+            # a removed in-entry header can still give the title and byline above).
+            for el in select(container, selectors["remove"]):
+                if el is not container and el.getparent() is not None:
+                    remove(el)
+        out.images = body_mod.clean_container(container, base_url=base)
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
         # A repeated headline or sapo at the top of the container (OneCMS, VNPT, MEDIATECH) is not body text.
         repeats = {squash(v).casefold() for v in (out.lead, title) if v}

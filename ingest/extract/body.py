@@ -217,15 +217,13 @@ def _own_block_text(node: HtmlElement) -> str:
 # --- cleaning -------------------------------------------------------------------------------------------------
 
 
-def clean_container(container: HtmlElement, *, base_url: str, keep: set[HtmlElement]) -> list[dict[str, Any]]:
+def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, Any]]:
     """Remove boilerplate from the container in place and return the images (with captions) it held."""
     images: list[dict[str, Any]] = []
     doomed: list[HtmlElement] = []
     for el in container.iterdescendants():
         if not isinstance(el, HtmlElement) or not isinstance(el.tag, str):
             doomed.append(el)
-            continue
-        if el in keep:
             continue
         tag = el.tag
         if tag in _DROP_TAGS or is_hidden(el):

@@ -180,3 +180,15 @@ def test_old_vnexpress_family_date_only_in_a_script(fixture_page: Any) -> None:
     assert raw.body.endswith("từ cuối tháng 12.")
     assert "Tôi rất thích" not in raw.body  # long reader comments are a classic false body
     assert raw.images[0]["credit"] == "Hoàng Hà"
+
+
+def test_registry_remove_selector_cleans_the_body_only(fixture_page: Any) -> None:
+    site = SiteProfile(
+        name="danang",
+        selectors={"title": "h1.sc-longform-header-title", "remove": ".sc-longform-header, .c-font-size, p em"},
+    )
+    raw, _ = _run(fixture_page.read("onecms_neko.html"), "https://baodanang.vn/x.html", FETCHED, site)
+    assert raw.title == "Đà Nẵng mở rộng tuyến xe buýt đến Hội An"  # found before the header was removed
+    assert raw.body is not None
+    assert raw.body.startswith("Sở Xây dựng")
+    assert "Xe buýt tuyến số 1" not in raw.body
