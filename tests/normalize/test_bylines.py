@@ -33,6 +33,7 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("Tác giả: Võ Thị Lan", ["Võ Thị Lan"], {"Võ Thị Lan": ["author"]}, [], None, False),
     ("CTV Hoài Nam", ["Hoài Nam"], {"Hoài Nam": ["contributor"]}, [], None, False),
     ("BTV Lan Anh", ["Lan Anh"], {"Lan Anh": ["editor"]}, [], None, False),
+    ("PV Lan Anh", ["Lan Anh"], {"Lan Anh": ["reporter"]}, [], None, False),
     ("Lan Anh (tổng hợp)", ["Lan Anh"], {"Lan Anh": ["compiler"]}, [], None, False),
     ("Thu Trang (TTXVN).", ["Thu Trang"], {"Thu Trang": ["reporter"]}, ["TTXVN"], None, False),
     # titles are not part of the name; capitals are title-cased
@@ -69,6 +70,8 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ),
     # separators between people
     ("Gia Huy; Tuệ Lâm", ["Gia Huy", "Tuệ Lâm"], {}, [], None, False),
+    ("Gia Huy, Tuệ Lâm", ["Gia Huy", "Tuệ Lâm"], {}, [], None, False),
+    ("Nhóm PV - Ảnh: Quốc Việt", ["Quốc Việt"], {"*": ["reporter"], "Quốc Việt": ["photographer"]}, [], None, True),
     ("An Nhiên – Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
     ("An Nhiên và Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
     ("An Nhiên / Bảo Ngọc", ["An Nhiên", "Bảo Ngọc"], {}, [], None, False),
