@@ -203,11 +203,9 @@ def _candidates(s: str) -> list[_Cand]:
     for m in _VI_TEXT.finditer(s) if has_month_word else ():
         y = int(m.group(3)) if m.group(3) else None
         mon = m.group(2)
-        found.append(_Cand(m.start(), m.end(), y, int(mon) if mon.isdigit() else _VI_MONTHS[mon], int(m.group(1))))
+        found.append(_Cand(m.start(), m.end(), y, _month_number(mon), int(m.group(1))))
     for m in _WP.finditer(s) if has_month_word else ():
-        mon = m.group(1)
-        month = int(mon) if mon.isdigit() else _VI_MONTHS[mon]
-        found.append(_Cand(m.start(), m.end(), int(m.group(3)), month, int(m.group(2))))
+        found.append(_Cand(m.start(), m.end(), int(m.group(3)), _month_number(m.group(1)), int(m.group(2))))
     english = _EN_STEM.search(s) is not None
     for m in _EN_MD.finditer(s) if english else ():
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), _EN_MONTHS[m.group(1)[:3]], int(m.group(2))))
@@ -232,6 +230,13 @@ def _candidates(s: str) -> list[_Cand]:
             continue
         kept.append(c)
     return kept
+
+
+def _month_number(token: str) -> int:
+    """A month as printed: digits, or a Vietnamese month word ("mười  hai" with any spacing); 0 if unknown."""
+    if token.isdigit():
+        return int(token)
+    return _VI_MONTHS.get(" ".join(token.split()), 0)
 
 
 def _offset_of(tok: str | None) -> timedelta | None:
@@ -360,14 +365,14 @@ def _pair_time(s: str, c: _Cand, times: list[_Time]) -> _Time | None:
     return best
 
 
-def _build(s: str, c: _Cand, ref: datetime, times: list[_Time], *, month_first: bool) -> tuple[ParsedDate | None, bool]:
-    """Validate one candidate; returns (result, was_impossible)."""
+def _build(s: str, c: _Cand, ref: datetime, times: list[_Time], *, month_first: bool) -> ParsedDate | None:
+    """Validate one candidate: a real calendar date and clock, not after the reference + 1 day."""
     day, month = c.day, c.month
     if (month_first and c.swappable) or (month > 12 and day <= 12 and c.hms is None and c.year is not None):
         day, month = month, day  # "08/23/2011": month-first where day-first cannot be
     d = _resolve_year(c, ref, month, day)
     if d is None:
-        return None, True
+        return None
     if c.swappable and not month_first:
         wd = _weekday(s, c.start)
         if wd is not None and d.weekday() != wd:
@@ -398,17 +403,17 @@ def _build(s: str, c: _Cand, ref: datetime, times: list[_Time], *, month_first: 
     if hms is not None:
         hour, minute, second = hms
         if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= (second or 0) <= 59):
-            return None, True
+            return None
         tz: Any = VN_TZ if offset is None else timezone(offset)
         value = datetime.combine(d, time(hour, minute, second or 0), tzinfo=tz).astimezone(VN_TZ)
         precision = "minute" if second is None else "second"
     else:
         value = datetime.combine(d, time(0, 0), tzinfo=VN_TZ)
     if d.year < _EARLIEST_YEAR or value > ref + _SKEW:
-        return None, False
+        return None
     if precision == "day" and d > (ref + _SKEW).date():
-        return None, False
-    return ParsedDate(value, precision, part), False
+        return None
+    return ParsedDate(value, precision, part)
 
 
 _REL_UNITS = {
@@ -470,23 +475,23 @@ def _epoch(s: str, ref: datetime) -> ParsedDate | None:
     return ParsedDate(value, "second")
 
 
-def _grammar(s: str, ref: datetime, *, month_first: bool) -> tuple[ParsedDate | None, int, bool]:
-    """Parse with the grammar: (result, start of the date in ``s``, whether a date-shaped token was seen)."""
+def _grammar(s: str, ref: datetime, *, month_first: bool) -> tuple[ParsedDate | None, bool]:
+    """Parse with the grammar: (result, whether a date-shaped token was seen, valid or not)."""
     e = _epoch(s, ref)
     if e is not None:
-        return e, 0, True
+        return e, True
     cands = _candidates(s)
     if cands:
         times = _times(s)
         for c in cands:
-            got, _impossible = _build(s, c, ref, times, month_first=month_first)
+            got = _build(s, c, ref, times, month_first=month_first)
             if got is not None:
-                return got, c.start, True
-        return None, -1, True
+                return got, True
+        return None, True
     rel = _relative(s, ref)
     if rel is not None:
-        return rel, 0, True
-    return None, -1, False
+        return rel, True
+    return None, False
 
 
 # --- dateparser fallback -------------------------------------------------------------------------------------
@@ -550,7 +555,7 @@ def parse_date(raw: str | None, *, reference: datetime | None = None, month_firs
     try:
         ref = _aware(reference)
         s = _prepare(raw[:2000])
-        got, _start, seen = _grammar(s, ref, month_first=month_first)
+        got, seen = _grammar(s, ref, month_first=month_first)
         if got is not None or seen:
             return got
         return _fallback(raw, s.strip(), ref)
@@ -594,7 +599,7 @@ def find_dateline(text: str | None, *, reference: datetime | None) -> ParsedDate
                 break
             if not _dateline_prefix_ok(s[: c.start]):
                 continue
-            got, _ = _build(s, c, ref, times, month_first=False)
+            got = _build(s, c, ref, times, month_first=False)
             if got is not None:
                 return got
         return None
