@@ -279,7 +279,7 @@ def _caption_after(img: HtmlElement) -> str | None:
 def _holds_most_text(el: HtmlElement, container: HtmlElement) -> bool:
     # A wrapper with an unlucky class ("content-share-wrap") that holds the article itself must stay.
     inner = len(text_of(el))
-    return inner > 1500 and inner > 0.6 * len(text_of(container))
+    return inner >= 200 and inner > 0.5 * len(text_of(container))
 
 
 def _images_with_caption(box: HtmlElement, base_url: str) -> list[dict[str, Any]]:

@@ -192,3 +192,20 @@ def test_registry_remove_selector_cleans_the_body_only(fixture_page: Any) -> Non
     assert raw.body is not None
     assert raw.body.startswith("Sở Xây dựng")
     assert "Xe buýt tuyến số 1" not in raw.body
+
+
+@pytest.mark.parametrize(
+    ("page", "selectors"),
+    [
+        ("vdoc_cms.html", {"body": "#newscontents .content-fck", "remove": "p.note.ignore, p.author.ignore"}),
+        ("onecms_neko.html", {"body": ".c-news-detail .entry", "published": "span.sc-longform-header-date"}),
+        ("vnpt_nested_html.html", {"body": ".content-fully .content-detail", "lead": ".content-reply p.reply"}),
+    ],
+)
+def test_family_selectors_give_the_same_article(fixture_page: Any, page: str, selectors: dict[str, str]) -> None:
+    html = fixture_page.read(page)
+    generic, generic_norm = _run(html, "https://example.vn/a.html", FETCHED)
+    profiled, profiled_norm = _run(html, "https://example.vn/a.html", FETCHED, SiteProfile("x", selectors))
+    assert profiled.body == generic.body
+    assert profiled_norm["published"] == generic_norm["published"]
+    assert profiled_norm["authors"] == generic_norm["authors"]
