@@ -86,6 +86,9 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("ngày 5 tháng Ba năm 2026", "2026-03-05", "day", None),
     ("Dec 5, 2025", "2025-12-05", "day", None),
     ("5 December 2025, 10:00", "2025-12-05T10:00", "minute", None),
+    # RSS/RFC 822 feed dates
+    ("Fri, 06 Mar 2026 01:01:00 GMT", "2026-03-06T08:01:00", "second", None),
+    ("Thu, 5 Mar 2026 8:01:00 +0700", "2026-03-05T08:01:00", "second", None),
     # offsets are converted, never dropped
     ("2026-03-07T01:52:11Z", "2026-03-07T08:52:11", "second", None),
     ("2023-04-11T07:31:04+0700", "2023-04-11T07:31:04", "second", None),
