@@ -287,6 +287,7 @@ def _title(
         meta.first("twitter:title") or "",
         meta.first("headline") or "",
         meta.first("title") or "",
+        _strip_site_suffix(meta.title_tag) if meta.title_tag else "",
         meta.title_tag,
     ]
     metas = [m for m in metas if m]
@@ -313,8 +314,6 @@ def _title(
     for value in metas[:-1] if meta.title_tag in metas else metas:
         if value:
             return value, anchor
-    if meta.title_tag:
-        return _strip_site_suffix(meta.title_tag), anchor
     if h1s:
         return h1s[0][1], h1s[0][0]
     return "", None

@@ -232,7 +232,9 @@ def _excluded(el: HtmlElement, root: HtmlElement) -> bool:
     return False
 
 
-_SCRIPT_WRITE = re.compile(r"""(?:innerHTML|document\.write)\s*(?:=|\()\s*["']([^"'<>]{6,80})["']""")
+# The written value, up to the statement's end: 'Thứ sáu, 21/12/2012' + ', 15:20' and the like.
+_SCRIPT_WRITE = re.compile(r"""(?:innerHTML|document\.write)\s*(?:=|\()\s*([^;\n]{6,160})""")
+_JS_STRING_GLUE = re.compile(r"""["']\s*\+\s*["']|^["']|["']\s*\)?\s*$""")
 
 
 def script_candidates(root: HtmlElement) -> list[Candidate]:
@@ -243,7 +245,9 @@ def script_candidates(root: HtmlElement) -> list[Candidate]:
         if "innerHTML" not in code and "document.write" not in code:
             continue
         for match in _SCRIPT_WRITE.finditer(code):
-            raw = squash(match.group(1))
+            raw = squash(_JS_STRING_GLUE.sub("", match.group(1).strip()))
+            if "<" in raw or "(" in raw.split(",")[0]:
+                continue  # markup or a function call, not a printed date
             if _DATE_TEXT.search(raw) and _HAS_TIME.search(raw):
                 out.append(Candidate(raw, "script", 5))
     return out[:3]

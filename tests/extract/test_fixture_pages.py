@@ -209,3 +209,16 @@ def test_family_selectors_give_the_same_article(fixture_page: Any, page: str, se
     assert profiled.body == generic.body
     assert profiled_norm["published"] == generic_norm["published"]
     assert profiled_norm["authors"] == generic_norm["authors"]
+
+
+def test_only_h1_is_the_site_slogan(fixture_page: Any) -> None:
+    url = "http://ione.vnexpress.net/tin-tuc/thoi-trang/2012/12/sieu-mau/"
+    raw, norm = _run(fixture_page.read("ione_2012_slogan_h1.html"), url, datetime(2012, 12, 24, 8, 0, tzinfo=VN_TZ))
+    assert raw.title == "Siêu mẫu Việt - Mỹ khoe dáng ở Tuần lễ thời trang"  # <title> without " - iOne"
+    assert norm["published"] == datetime(2012, 12, 21, 15, 20, tzinfo=VN_TZ)  # "15:20 PM | 21/12/2012"
+    assert norm["authors"] == []
+    assert raw.byline_raw == "Theo Ngoisao"  # a source line, not an author: it leaves the body
+    assert norm["source"] is not None
+    assert raw.body is not None
+    assert raw.body.endswith("thêu tay tinh xảo.")
+    assert raw.category == ["Thời trang"]
