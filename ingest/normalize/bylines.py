@@ -36,7 +36,6 @@ _ORGS = {
     "vtv": "VTV",
     "vnews": "VNews",
     "ttxvn/vna": "TTXVN",
-    "vnexpress": "VnExpress",
     "qdnd": "QĐND",
     "cand": "CAND",
     "glo": "GLO",
@@ -131,6 +130,8 @@ _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[�
 # Separator characters trimmed from the ends (str.strip, not a regex: "[...]+$" is quadratic on long runs).
 _LINE_TAIL = " \t\n|/,;-–—•"
 # Words that are never a person's name on their own: role words, placeholders, CMS defaults.
+# Honorifics start a sentence about someone ("Ông Trần Văn Bình cho biết"), never a byline.
+_HONORIFIC = re.compile(r"^(?:ông|bà|anh chị|các|những|tại|trong)\s", re.IGNORECASE)
 _NOT_NAMES = frozenset({"theo", "nguon", "anh", "bai", "tin", "tac gia", "but danh", "admin", "administrator", "bbt"})
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
@@ -174,6 +175,12 @@ def _org_like(part: str, *, first: bool) -> str | None:
     return None
 
 
+def _is_prose(part: str) -> bool:
+    """A piece of running text: it starts with a lower-case word that is not an organisation ("cho biết ...")."""
+    first = part.lstrip("([\"'“‘")[:1]
+    return first.islower() and _org_like(part, first=False) is None
+
+
 def _title_case(name: str) -> str:
     """TRẦN THỊ BÌNH -> Trần Thị Bình; initials (with dots) are kept exactly as printed."""
     letters = [c for c in name if c.isalpha()]
@@ -193,7 +200,7 @@ def _clean_name(part: str) -> str | None:
     part = _TITLES.sub("", part).strip()
     if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 5:
         return None
-    if any(not w[0].isupper() for w in part.split()) or search_key(part) in _NOT_NAMES:
+    if any(not w[0].isupper() for w in part.split()) or search_key(part) in _NOT_NAMES or _HONORIFIC.match(part):
         # Every word of a Vietnamese name is capitalised; anything else is a CMS login ("yennhi"), a sentence
         # fragment ("Hội nghị diễn ra thành công") or a placeholder ("Bút danh").
         return None
@@ -227,6 +234,8 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
         roles = [*roles, "writer"] + (["presenter"] if "tơbleăng" in m.group(0).lower() else [])
         segment = segment[: m.start()]
     parts = [p for p in _SPLIT.split(segment) if p and p.strip()]
+    if any(_is_prose(p.strip()) for p in parts):
+        return  # a sentence ("Ông A - Giám đốc Sở - cho biết."), not a byline
     for i, raw_part in enumerate(parts):
         part = raw_part.strip()
         part_roles = list(roles)
@@ -292,6 +301,16 @@ def _roles_of(marker: str) -> list[str]:
     return []
 
 
+def _looks_like_source(text: str) -> bool:
+    """An outlet name: short, capitalised or a domain, no clause after a comma ("Theo kế hoạch, ..." is not)."""
+    text = _OUTLET_WORD.sub("", text.strip().rstrip(_TRAILING_JUNK + ")."))
+    if not text or search_key(text) in _SOURCES:
+        return bool(text)
+    if ", " in text or len(text.split()) > 6:
+        return False
+    return text[0].isupper() or (" " not in text and "." in text)
+
+
 def _line(line: str, out: Byline) -> None:
     line = _DATE_TAIL.sub("", line).strip()
     line = line.rstrip(_LINE_TAIL).strip()
@@ -299,6 +318,8 @@ def _line(line: str, out: Byline) -> None:
         return
     # "Theo X", "Nguồn: X": X is where the story comes from, not its author.
     sm = _SOURCE_LEAD.search(line)
+    if sm is not None and not _looks_like_source(line[sm.end() :]):
+        sm = None  # "Theo kế hoạch, ...", "Theo ông A, ...": a sentence, not a credit
     if sm is not None:
         before, src = line[: sm.start()], line[sm.end() :]
         if before.rstrip().endswith("(") and ")" in src:  # "Hà An (Theo Reuters)"

@@ -107,6 +107,11 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("GLO", [], {}, ["GLO"], None, False),
     ("Bút danh", [], {}, [], None, False),
     ("yennhi", [], {}, [], None, False),
+    # running text is not a byline: "Theo" opening a clause, a sentence about someone
+    ("Theo kế hoạch, hội nghị sẽ diễn ra vào ngày 5/3.", [], {}, [], None, False),
+    ("Theo ông Lê Văn Tám, giá lúa sẽ tăng.", [], {}, [], None, False),
+    ("Ông Lê Văn Tám - Giám đốc Sở Y tế - cho biết.", [], {}, [], None, False),
+    ("Đây là một câu bình thường.", [], {}, [], None, False),
     ("Ảnh:", [], {}, [], None, False),
     ("", [], {}, [], None, False),
 ]
