@@ -1,0 +1,80 @@
+"""The narrow read API spiders use for incremental crawls: what is stored already, and when the last run was.
+
+Spiders never see models or sessions (DESIGN.md); they get yes/no answers and a datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, or_, select
+
+from ingest.db.engine import get_engine
+from ingest.db.models import Article, CrawlRun, UrlAlias
+from ingest.normalize import canonical_url
+
+
+class KnownArticles:
+    """Answers "is this URL stored?" against one database."""
+
+    def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
+        self._engine = engine
+        self._owns_engine = owns_engine
+
+    @classmethod
+    def open(cls, db_url: str) -> KnownArticles:
+        """Open the database at ``db_url`` (brought to the current schema, so a new database is simply empty)."""
+        return cls(get_engine(db_url, migrate=True), owns_engine=True)
+
+    def _keys(self, url: str) -> list[str]:
+        keys = [url]
+        canon = canonical_url(url)
+        if canon and canon not in keys:
+            keys.append(canon)
+        return keys
+
+    def _last_seen(self, url: str) -> datetime | None:
+        keys = self._keys(url)
+        with self._engine.connect() as conn:
+            seen = conn.execute(
+                select(Article.last_seen_at).where(or_(Article.canonical_url.in_(keys), Article.url.in_(keys))).limit(1)
+            ).scalar()
+            if seen is None:
+                seen = conn.execute(
+                    select(Article.last_seen_at)
+                    .join(UrlAlias, UrlAlias.article_id == Article.id)
+                    .where(UrlAlias.url.in_(keys))
+                    .limit(1)
+                ).scalar()
+        return seen
+
+    def is_stored(self, url: str) -> bool:
+        """Whether ``url`` (as given or canonicalised) is a stored article's URL, canonical URL or alias."""
+        return self._last_seen(url) is not None
+
+    def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
+        """False when ``url`` is stored and was last seen less than ``recheck_after_hours`` ago (0 = never re-check)."""
+        seen = self._last_seen(url)
+        if seen is None:
+            return True
+        if recheck_after_hours <= 0:
+            return False
+        return datetime.now(UTC) - seen >= timedelta(hours=recheck_after_hours)
+
+    def last_successful_run(self, spider: str) -> datetime | None:
+        """When the newest run of ``spider`` that finished normally *started* (safe lower bound for the next run)."""
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(func.max(CrawlRun.started_at)).where(CrawlRun.spider == spider, CrawlRun.status == "finished")
+            ).scalar()
+
+    def close(self) -> None:
+        """Release the connections (only when this object opened the engine)."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> KnownArticles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

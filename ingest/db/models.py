@@ -1,0 +1,219 @@
+"""The database schema as typed SQLAlchemy 2.0 models (the Alembic migrations are written against these).
+
+Every timestamp is stored in UTC (``UTCDateTime`` converts aware datetimes on the way in and returns aware UTC
+datetimes on the way out, also on SQLite, which has no time zones). Normalised values sit beside the raw strings
+they came from, and the raw HTML is kept zlib-compressed so ``ingest reprocess`` can re-extract without
+re-crawling.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as naive UTC; naive input is refused (it would be ambiguous)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ingest table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Site(Base):
+    """A crawled site, by its registry (spider) name."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    province: Mapped[str | None] = mapped_column(String(100))
+
+
+class CrawlRun(Base):
+    """One spider run, written by ``ingest.runs.CrawlRunRecorder``."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spider: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))  # running | finished | failed | cancelled
+    finish_reason: Mapped[str | None] = mapped_column(String(100))
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    drops: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # reason -> count
+    items_stored: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Source(Base):
+    """An outlet a story is republished from ("Theo TTXVN" -> TTXVN)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+
+
+class Author(Base):
+    """A person, by normalised name (NFC, one tone-mark placement, capitals title-cased)."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+
+
+class Organisation(Base):
+    """An organisation named in a byline (e.g. TTXVN)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+
+
+class Article(Base):
+    """One distinct article, under its canonical URL."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_site_published", "site", "published_at"),
+        Index("ix_articles_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)  # the URL first fetched
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    site: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(Text)
+    lead: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(20))
+    published_at: Mapped[datetime | None]
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    published_precision: Mapped[str | None] = mapped_column(String(10))
+    part_of_day: Mapped[str | None] = mapped_column(String(10))
+    modified_at: Mapped[datetime | None]
+    modified_raw: Mapped[str | None] = mapped_column(Text)
+    byline_raw: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    category: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    images: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # 64-bit SimHash stored as a signed BIGINT (see ingest.dedup.to_signed).
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")  # ingest.normalize.search_key of title+lead+body
+    fetched_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    http_status: Mapped[int | None] = mapped_column(SmallInteger)
+    html_encoding: Mapped[str | None] = mapped_column(String(40))
+    html_zlib: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed response body
+
+    source: Mapped[Source | None] = relationship()
+    authors: Mapped[list[ArticleAuthor]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticleAuthor.position"
+    )
+
+
+class ArticleAuthor(Base):
+    """Who wrote an article, in printed order, with each person's role."""
+
+    __tablename__ = "article_authors"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)  # writer, photographer, ...
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    article: Mapped[Article] = relationship(back_populates="authors")
+    author: Mapped[Author] = relationship()
+
+
+class ArticleOrganisation(Base):
+    """Organisations named in an article's byline."""
+
+    __tablename__ = "article_organisations"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+
+
+class ArticleVersion(Base):
+    """The content an article had before an update (history; the current content is in ``articles``)."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    lead: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    modified_at: Mapped[datetime | None]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime | None]  # when this (old) content was fetched
+    replaced_at: Mapped[datetime]  # when newer content replaced it
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class UrlAlias(Base):
+    """Another URL for a stored article: a fetched URL that is not canonical, or an exact duplicate's URL."""
+
+    __tablename__ = "url_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(30))  # "fetched_url" | "duplicate_exact"
+    created_at: Mapped[datetime]
+
+
+class FingerprintBand(Base):
+    """One band of an article's SimHash, for near-duplicate lookups by index instead of a scan."""
+
+    __tablename__ = "fingerprint_bands"
+    __table_args__ = (Index("ix_fingerprint_bands_band_value", "band", "value"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
