@@ -99,6 +99,9 @@ _VI_TEXT = re.compile(
     rf"(?<!\d)(\d{{1,2}})\s+tháng\s+(\d{{1,2}}(?!\d)|(?:{_VI_MONTH_ALT})(?![^\W\d_])(?=\s*,?\s*(?:năm\s+)?\d{{4}}))"
     r"(?:\s*[,/]?\s*(?:năm\s+)?(\d{4})(?!\d))?",
 )
+# WordPress vi_VN short months: "14 Th12, 2021", "Th12 14, 2021".
+_TH_DM = re.compile(r"(?<!\d)(\d{1,2})\s+th\s?(\d{1,2})(?!\d)\s*,?\s*(\d{4})(?!\d)")
+_TH_MD = re.compile(r"(?<![^\W\d_])th\s?(\d{1,2})\s+(\d{1,2})\s*,\s*(\d{4})(?!\d)")
 _WP = re.compile(rf"tháng\s+({_VI_MONTH_ALT}|\d{{1,2}})\s+(\d{{1,2}})\s*,\s*(\d{{4}})(?!\d)")
 _EN_MD = re.compile(rf"(?<![a-z])({_EN_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})(?!\d)")
 _EN_DM = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_EN_MONTH_ALT})\.?\s*,?\s+(\d{{4}})(?!\d)")
@@ -206,6 +209,10 @@ def _candidates(s: str) -> list[_Cand]:
         found.append(_Cand(m.start(), m.end(), y, _month_number(mon), int(m.group(1))))
     for m in _WP.finditer(s) if has_month_word else ():
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), _month_number(m.group(1)), int(m.group(2))))
+    for m in _TH_DM.finditer(s) if "th" in s else ():
+        found.append(_Cand(m.start(), m.end(), int(m.group(3)), int(m.group(2)), int(m.group(1))))
+    for m in _TH_MD.finditer(s) if "th" in s else ():
+        found.append(_Cand(m.start(), m.end(), int(m.group(3)), int(m.group(1)), int(m.group(2))))
     english = _EN_STEM.search(s) is not None
     for m in _EN_MD.finditer(s) if english else ():
         found.append(_Cand(m.start(), m.end(), int(m.group(3)), _EN_MONTHS[m.group(1)[:3]], int(m.group(2))))

@@ -82,6 +82,8 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("ngày 08 tháng 12 năm 2024\n16:02 (GMT +7)", "2024-12-08T16:02", "minute", None),
     ("Tháng Mười Một 3, 2020", "2020-11-03", "day", None),
     ("tháng Giêng 2, 2021", "2021-01-02", "day", None),
+    ("14 Th12, 2021", "2021-12-14", "day", None),
+    ("Th12 14, 2021 10:20", "2021-12-14T10:20", "minute", None),
     ("5 Tháng Ba, 2026", "2026-03-05", "day", None),
     ("ngày 5 tháng Ba năm 2026", "2026-03-05", "day", None),
     ("Dec 5, 2025", "2025-12-05", "day", None),
