@@ -65,6 +65,10 @@ INGEST_DB_URL = os.environ.get("INGEST_DB_URL", "sqlite:///data/news.db")
 
 # Distributed mode (scrapy-redis) is on when this is set, e.g. redis://127.0.0.1:6379/0.
 INGEST_REDIS_URL = os.environ.get("INGEST_REDIS_URL", "")
+# The add-on reads it (also from `-s`) and switches on scrapy-redis: ingest/distributed.py.
+ADDONS = {"ingest.distributed.DistributedMode": 0}
+# In distributed mode, an idle worker waits this long for the others to queue more requests before it closes.
+INGEST_REDIS_MAX_IDLE = float(os.environ.get("INGEST_REDIS_MAX_IDLE", "30"))
 
 # The site registry.
 INGEST_SITES_FILE = os.environ.get("INGEST_SITES_FILE", "")
