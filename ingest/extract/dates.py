@@ -222,8 +222,10 @@ def _excluded(el: HtmlElement, root: HtmlElement) -> bool:
     node: HtmlElement | None = el
     depth = 0
     while node is not None and node is not root and depth < 12:
-        if node.tag in ("header", "nav", "footer", "li", "select"):
+        if node.tag in ("nav", "select"):
             return True
+        if node.tag in ("header", "footer") and next(node.iterancestors("article"), None) is None:
+            return True  # the page's header (clock) or footer; an <article>'s own header holds its date
         attrs = attrs_of(node)
         if attrs and _NOT_HERE.search(attrs):
             return True

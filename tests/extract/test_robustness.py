@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from ingest.extract import Extracted, extract_article
 from ingest.extract.decode import decode_html, fix_mojibake
+from ingest.normalize import VN_TZ
 
 TEXT = "Nông dân Kon Tum trúng mùa cà phê, giá tăng mạnh so với năm trước; người trồng phấn khởi thu hoạch."
 
@@ -139,3 +141,19 @@ def test_related_box_in_mid_body_does_not_cut_the_article() -> None:
     assert out.body.endswith(TEXT)
     assert "Tin liên quan" not in out.body
     assert "Một bài khác" not in out.body
+
+
+def test_wordpress_article_header_date_beats_the_page_header_clock() -> None:
+    html = (
+        '<html><head><meta charset="utf-8"><title>Khánh thành cầu treo ở xã Đăk Pne – Báo Kon Tum</title></head>'
+        '<body><header class="site-header"><span class="date">Thứ Hai, 20/12/2021 08:00</span></header>'
+        '<article class="post"><header class="entry-header"><h1 class="entry-title">Khánh thành cầu treo ở xã Đăk Pne'
+        '</h1><ul class="entry-meta"><li class="posted-on"><time class="entry-date published" '
+        'datetime="2021-12-15T16:30:00+07:00">15/12/2021 16:30</time></li></ul></header>'
+        f'<div class="entry-content"><p>{TEXT}</p><p>{TEXT}</p></div></article></body></html>'
+    )
+    out = extract_article(
+        html, "https://baokontum.com.vn/a.html", fetched_at=datetime(2021, 12, 20, 9, 0, tzinfo=VN_TZ)
+    )
+    assert out.title == "Khánh thành cầu treo ở xã Đăk Pne"
+    assert out.published_raw == "15/12/2021 16:30"
