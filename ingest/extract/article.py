@@ -144,6 +144,7 @@ _CHROME_TOKENS = {
     "related", "related-news", "box-related", "most-read", "mostread", "most-view", "tin-lien-quan", "comment",
     "comments", "binh-luan",
 }  # fmt: skip
+_AUTHOR_REGION_LEVELS = 4
 _PLACEHOLDERS = {"bút danh", "tác giả", "admin", "author", "tin tức", "biên tập viên"}
 _VI_CHARS = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 
@@ -392,8 +393,10 @@ def _byline_elements(
     root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
 ) -> tuple[str | None, list[HtmlElement]]:
     """An author element near the headline or the body (not in related boxes or comments)."""
+    # Author elements count only around the article (not in "most read" boxes of other stories).
+    region = _ancestor(container, _AUTHOR_REGION_LEVELS) if container is not None else root
     for css in ((selector,) if selector else ()) + _AUTHOR_SELECTORS:
-        for el in select(root, css, hay):
+        for el in select(root if css == selector else region, css, hay):
             if el is container or (container is not None and _inside(container, el)):
                 continue
             if _in_chrome(el) or re.search(r"comment|related|relate|list|other", _ancestry(el)):

@@ -419,11 +419,19 @@ def looks_like_name_line(text: str) -> bool:
     """A short line of capitalised words, as bylines are ("CTV Hiền Lương", "Tin, ảnh: Vũ Phương Thảo")."""
     if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")")):
         return False
-    words = re.findall(r"[^\W\d_][^\s,:;/()\-–]*", text)
+    words = _words(text)
     if not words or len(words) > 12:
         return False
-    capital = sum(1 for w in words if w[0].isupper() or w.lower() in _BYLINE_WORDS)
+    capital = _capitalised(words)
     return capital >= len(words) - 1 and capital >= 1
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_][^\s,:;/()\-–]*", text)
+
+
+def _capitalised(words: list[str]) -> int:
+    return sum(1 for w in words if w[0].isupper() or w.lower() in _BYLINE_WORDS)
 
 
 def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: Any) -> tuple[list[Block], str | None]:
@@ -439,7 +447,11 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
         text = block.text
         if len(text) > 120:
             break
-        styled = _aligned_right(block.element, container) or block.bold_ratio > 0.6 or block.italic_chars > 0
+        italic_ratio = block.italic_chars / max(1, len(text.replace(" ", "")))
+        styled = _aligned_right(block.element, container) or block.bold_ratio > 0.6 or italic_ratio > 0.6
+        words = _words(text)
+        # An italic editor's note ("Bài viết thể hiện quan điểm riêng...") is styled but not a line of names.
+        styled = styled and bool(words) and _capitalised(words) * 2 >= len(words)
         plain_ok = looks_like_name_line(text)
         if not ((styled and len(text) <= 120) or plain_ok):
             break

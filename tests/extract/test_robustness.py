@@ -157,3 +157,14 @@ def test_wordpress_article_header_date_beats_the_page_header_clock() -> None:
     )
     assert out.title == "Khánh thành cầu treo ở xã Đăk Pne"
     assert out.published_raw == "15/12/2021 16:30"
+
+
+def test_italic_editors_note_at_the_end_is_not_a_byline() -> None:
+    html = (
+        "<html><head><title>Bài bình luận về giao thông đô thị</title></head><body>"
+        f'<h1>Bài bình luận về giao thông đô thị</h1><div class="entry-content"><p>{TEXT}</p><p>{TEXT}</p>'
+        '<p style="text-align:right"><strong>Trần Minh</strong></p>'
+        "<p><em>Bài viết thể hiện quan điểm riêng của tác giả</em></p></div></body></html>"
+    )
+    out = extract_article(html, "https://example.vn/a.html")
+    assert out.byline_raw is None or "quan điểm" not in out.byline_raw
