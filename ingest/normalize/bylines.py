@@ -129,9 +129,9 @@ _DATE_TAIL = re.compile(r"(?<!\d)(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[
 _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
 # Separator characters trimmed from the ends (str.strip, not a regex: "[...]+$" is quadratic on long runs).
 _LINE_TAIL = " \t\n|/,;-–—•"
+# Honorifics and determiners start a sentence about someone ("Ông Trần Văn Bình cho biết"), never a byline.
+_HONORIFIC = re.compile(r"^(?:ông|bà|các|những|tại|trong)\s", re.IGNORECASE)
 # Words that are never a person's name on their own: role words, placeholders, CMS defaults.
-# Honorifics start a sentence about someone ("Ông Trần Văn Bình cho biết"), never a byline.
-_HONORIFIC = re.compile(r"^(?:ông|bà|anh chị|các|những|tại|trong)\s", re.IGNORECASE)
 _NOT_NAMES = frozenset({"theo", "nguon", "anh", "bai", "tin", "tac gia", "but danh", "admin", "administrator", "bbt"})
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
