@@ -185,7 +185,8 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.title = title or None
 
     # Dates first: the container is cleaned in place below, and its header may hold the printed date.
-    candidates = dates_mod.metadata_candidates(meta)
+    month_first = site.month_first if site else False
+    candidates = dates_mod.metadata_candidates(meta, month_first=month_first)
     if selectors.get("published"):
         candidates += dates_mod.selector_candidates(root, selectors["published"])
     anchor = title_el if title_el is not None else container
@@ -222,7 +223,6 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
-    month_first = site.month_first if site else False
     chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     if chosen is not None:
         out.published_raw = chosen[0].raw

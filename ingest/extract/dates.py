@@ -57,6 +57,7 @@ _META_DATE_KEYS = (
     "published_time",
     "datecreated",
 )
+_US_META = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4} \d{1,2}:\d{2}(?::\d{2})? ?[AP]M)$", re.IGNORECASE)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(?!\d)")
 _MAX_VISIBLE = 10
@@ -79,7 +80,7 @@ def _clean_iso(raw: str) -> str:
     return re.sub(r"(\d)\s+([+-]\d{2}:?\d{2})$", r"\1\2", raw.strip())
 
 
-def metadata_candidates(meta: Meta) -> list[Candidate]:
+def metadata_candidates(meta: Meta, *, month_first: bool = False) -> list[Candidate]:
     """Dates from JSON-LD and ``<meta>``, ranked as in the module docstring."""
     out: list[Candidate] = []
     for obj in meta.ld_articles:
@@ -93,7 +94,13 @@ def metadata_candidates(meta: Meta) -> list[Candidate]:
     for key in _META_DATE_KEYS:
         for raw in meta.tags.get(key, ()):
             raw = _clean_iso(raw)
-            if raw:
+            us = None if month_first else _US_META.match(raw)  # a month-first site is parsed month-first anyway
+            if us:
+                # OneCMS/ASP.NET "3/7/2026 8:47:00 AM" is month-first; reorder it to the day-first form every
+                # other Vietnamese date uses, so any later re-parse (normalize_article) reads it the same way.
+                month, day, rest = us.groups()
+                out.append(Candidate(f"{day}/{month}/{rest}", f"meta {key} (US order)", 7))
+            elif raw:
                 out.append(Candidate(raw, f"meta {key}", 5 if _HAS_TIME.search(raw) else 6))
     return out
 

@@ -168,3 +168,13 @@ def test_italic_editors_note_at_the_end_is_not_a_byline() -> None:
     )
     out = extract_article(html, "https://example.vn/a.html")
     assert out.byline_raw is None or "quan điểm" not in out.byline_raw
+
+
+def test_onecms_us_order_meta_is_read_month_first_when_it_is_the_only_date() -> None:
+    html = (
+        '<html><head><meta name="article:published_time" content="3/7/2026 8:47:00 AM">'
+        "<title>Đà Nẵng mở rộng tuyến xe buýt</title></head><body><h1>Đà Nẵng mở rộng tuyến xe buýt</h1>"
+        f'<div class="c-news-detail"><div class="entry"><p>{TEXT}</p><p>{TEXT}</p></div></div></body></html>'
+    )
+    out = extract_article(html, "https://baodanang.vn/a-1.html")
+    assert out.published_raw == "7/3/2026 8:47:00 AM"  # 7 March, as the page means it, in day-first order
