@@ -116,8 +116,8 @@ _ROLE_LOOKUP = [(re.compile(rf"(?:{p})", re.IGNORECASE), roles) for p, roles in 
 # Person prefixes: a short role word or an academic/professional title before a name.
 _PERSON_ROLE = {"ctv": "contributor", "pv": "reporter", "btv": "editor", "phóng viên": "reporter"}
 _TITLES = re.compile(
-    r"^(?:(?:pgs\.?\s*,?\s*ts|gs\.?\s*,?\s*ts|gs|pgs|ts|ths|bs|bsck[i1]*|ks|ls|ns|nsưt|nsnd|đại tá|thượng tá|trung tá"
-    r"|thiếu tá|nhà báo|nhà thơ|nhà văn)\.?\s+)+",
+    r"^(?:(?:pgs|gs|ts|ths|bs|bsck[i12]*|ck[i12]+|ks|ls|ns|nsưt|nsnd|đại tá|thượng tá|trung tá|thiếu tá|nhà báo|nhà thơ"
+    r"|nhà văn)(?:\.\s*|\s*,\s*|\s+))+",
     re.IGNORECASE,
 )
 _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
@@ -132,7 +132,25 @@ _LINE_TAIL = " \t\n|/,;-–—•"
 # Honorifics and determiners start a sentence about someone ("Ông Trần Văn Bình cho biết"), never a byline.
 _HONORIFIC = re.compile(r"^(?:ông|bà|các|những|tại|trong)\s", re.IGNORECASE)
 # Words that are never a person's name on their own: role words, placeholders, CMS defaults.
-_NOT_NAMES = frozenset({"theo", "nguon", "anh", "bai", "tin", "tac gia", "but danh", "admin", "administrator", "bbt"})
+_NOT_NAMES = frozenset(
+    {
+        "theo",
+        "nguon",
+        "anh",
+        "bai",
+        "tin",
+        "tac gia",
+        "but danh",
+        "admin",
+        "administrator",
+        "bbt",
+        "gs",
+        "pgs",
+        "ts",
+        "ths",
+        "bs",
+    }
+)
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
 _TRAILING_JUNK = " \t\n|/:,;-–—"

@@ -40,6 +40,10 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("BS TRẦN VĂN LỘC", ["Trần Văn Lộc"], {}, [], None, False),
     ("ThS Nguyễn Thị Hoa", ["Nguyễn Thị Hoa"], {}, [], None, False),
     ("TS. Lê Văn Công", ["Lê Văn Công"], {}, [], None, False),
+    ("PGS.TS Nguyễn Văn Hùng", ["Nguyễn Văn Hùng"], {}, [], None, False),
+    ("ThS.BS CKII Trần Minh", ["Trần Minh"], {}, [], None, False),
+    ("GS, TS Phạm Văn Long", ["Phạm Văn Long"], {}, [], None, False),
+    ("Nhà báo Hữu Thọ", ["Hữu Thọ"], {}, [], None, False),
     # "Theo X" is a source, not an author
     ("Theo Tiền Phong", [], {}, [], "Tiền Phong", False),
     ("Theo Lệ Chi (Vietnamnet/AFP)", ["Lệ Chi"], {}, ["AFP"], "Vietnamnet/AFP", False),
