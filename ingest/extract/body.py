@@ -154,7 +154,8 @@ def _in_boilerplate(el: HtmlElement, root: HtmlElement) -> bool:
     while node is not None and node is not root:
         if node.tag in ("footer", "nav", "aside") or is_hidden(node):
             return True
-        if node is not el and re.search(r"comment|related|sidebar|footer", attrs_of(node)):
+        # Not "sidebar": VnExpress puts its article inside "sidebar-1".
+        if node is not el and re.search(r"comment|related|(^|\s)footer", attrs_of(node)):
             return True
         node = node.getparent()
     return False
