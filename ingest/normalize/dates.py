@@ -109,7 +109,7 @@ _EN_DM = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_EN_MONTH_ALT})\.?
 _EN_STEM = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 # "17:02", "17:02:09", "6h00", "19h" (a bare "h" must not run into a word: "24h.com" is a name, "3h sáng" a time).
 _TIME_HM = re.compile(
-    r"(?<![\w:/.,])(\d{1,2})\s*(?::\s*(\d{2})|h\s*(\d{2})?(?![^\W\d_])|g(\d{2}))(?:\s*:\s*(\d{2})(?:\.\d+)?)?(?!\d)'?"
+    r"(?<![\w:/.])(\d{1,2})\s*(?::\s*(\d{2})|h\s*(\d{2})?(?![^\W\d_])|g(\d{2}))(?:\s*:\s*(\d{2})(?:\.\d+)?)?(?!\d)'?"
 )
 _TIME_VI = re.compile(
     r"(?<![\d:])(\d{1,2})\s*giờ(?:\s*(\d{1,2})(?:\s*phút|(?!\d)(?!\s*(?:giây|tiếng))))?"
@@ -128,7 +128,7 @@ _REL_DAY = re.compile(
     r"(?![^\W\d_])"
 )
 _WEEKDAY = re.compile(r"(?<![^\W\d_])(?:thứ\s*(hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|(chủ\s*nhật|cn))(?![\w])")
-# The gap allowed between a date and its time: punctuation, "lúc", "ngày", a weekday, an offset.
+# The gap allowed between a date and its time: punctuation, "lúc", "ngày", "at", a GMT+7 label.
 _GAP = re.compile(r"(?:[\s,;|\-–—•'\"()\[\]/]|lúc|ngày|vào|hồi|at|on|gmt\s*\+?\s*7|\(gmt\s*\+?\s*7\))*")
 # A yearless date with '.' or '-' must follow a word that announces a date (a sports score "2-1" must not).
 _CUE = re.compile(

@@ -125,6 +125,7 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     # Unicode: NFD, NBSP, entities, look-alikes
     ("Nga\u0300y 5/3/2026", "2026-03-05", "day", None),
     ("05/03/2026,\u00a017:02", "2026-03-05T17:02", "minute", None),
+    ("05/03/2026,17:02", "2026-03-05T17:02", "minute", None),
     ("ng&agrave;y 5/3/2026&nbsp;17:02", "2026-03-05T17:02", "minute", None),
     ("S\u034f\u034f\u03acn\u034fg\u034f 29/8", "2025-08-29", "day", "sáng"),
     ("N\u033cg\u033cà\u033cy\u033c 3/12", "2025-12-03", "day", None),
