@@ -1,0 +1,380 @@
+"""The generic, registry-driven news spider and one subclass per registry site (generated at import).
+
+This module owns the crawl plan for one site: which documents to fetch (feeds, sitemaps from the registry and
+from robots.txt ``Sitemap:`` lines, the WordPress REST API where the registry says ``wp_json``, listing pages with
+their pagination), which links are articles (the site's article patterns, or its ``links`` selector), when to stop
+paging (``max_pages``; a page of only stored URLs; dates older than ``since`` or the last successful run), and
+which stored articles to skip before download (``INGEST_RECHECK_AFTER_HOURS``). What a document *says* is decided by
+the pure functions of ``ingest.discovery``; what an article *is* by ``ingest.extract``. Items go to the pipelines.
+
+Spider arguments (``-a name=value``):
+
+* ``since=DATE`` / ``until=DATE``: ISO date or datetime (Vietnam time when naive). Feed, sitemap and API entries
+  dated outside the range are not fetched, paging stops at pages older than ``since``, and downloaded articles whose
+  own date is outside the range are not yielded (counted as ``ingest/skipped_out_of_range``).
+* ``max_pages=N``: follow at most N listing pages per start URL (and N REST API pages).
+* ``start_url=URL``: crawl a mirror or fixture copy: the registry's start URLs, feeds and sitemaps move to URL's
+  scheme and host (``Site.rebase``); a URL with a path other than ``/`` becomes the only start page.
+* ``allowed_domains=a,b``: replaces the registry's (or the rebased) domains.
+
+Settings read here: ``INGEST_DB_URL`` (known articles), ``INGEST_RECHECK_AFTER_HOURS``, ``INGEST_INCREMENTAL``
+(default on; ``-s INGEST_INCREMENTAL=0`` crawls as if the database were empty), ``INGEST_STATS_FILE`` (write the
+crawl's stats there as JSON when the spider closes, for tests and scripts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from ingest.discovery import (
+    Entry,
+    listing_page,
+    parse_datetime,
+    parse_feed,
+    parse_sitemap,
+    parse_wp_posts,
+    robots_sitemaps,
+    same_site,
+)
+from ingest.extract import extract_article
+from ingest.items import ArticleItem
+from ingest.normalize import VN_TZ, canonical_url, parse_date
+from ingest.registry import Site, load_sites
+
+logger = logging.getLogger(__name__)
+
+# Raw fields ingest.extract returns that ArticleItem also has (the rest of the item is crawl facts or pipeline work).
+_ITEM_FIELDS = frozenset(f.name for f in dataclasses.fields(ArticleItem))
+_WP_API_PER_PAGE = 20
+
+
+class KnownStore(Protocol):
+    """What the spider needs from ``ingest.db.known.KnownArticles``."""
+
+    def is_stored(self, url: str) -> bool: ...
+    def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool: ...
+    def last_successful_run(self, spider: str) -> datetime | None: ...
+    def close(self) -> None: ...
+
+
+def open_known(db_url: str) -> KnownStore | None:
+    """The database's known-article index, or None when storage is not available (the crawl is then full)."""
+    try:
+        module = importlib.import_module("ingest.db.known")
+    except ImportError:
+        logger.warning("ingest.db.known is not available: crawling without incremental skips")
+        return None
+    known: KnownStore = module.KnownArticles.open(db_url)
+    return known
+
+
+def parse_bound(raw: str | None, *, end: bool = False) -> datetime | None:
+    """A ``since``/``until`` argument as an aware datetime: ISO date (start or end of day in Vietnam) or datetime."""
+    if raw is None or not str(raw).strip():
+        return None
+    text = str(raw).strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        day = datetime.fromisoformat(text).date()
+        return datetime.combine(day, time.max if end else time.min, tzinfo=VN_TZ)
+    value = parse_datetime(text)
+    if value is None:
+        raise ValueError(f"not a date: {raw!r} (use YYYY-MM-DD or an ISO datetime)")
+    return value
+
+
+def build_item(response: Response, site: Site | None) -> ArticleItem | None:
+    """The article item for a downloaded page: raw fields from ``ingest.extract`` plus crawl facts; None when
+    the response is not an HTML page."""
+    if not isinstance(response, TextResponse):
+        return None
+    fetched_at = datetime.now(UTC)
+    extracted = extract_article(
+        response.body, response.url, fetched_at=fetched_at, site=site.profile() if site is not None else None
+    )
+    raw = {
+        f.name: getattr(extracted, f.name)
+        for f in dataclasses.fields(extracted)
+        if f.name in _ITEM_FIELDS and f.name != "url"
+    }
+    return ArticleItem(
+        url=response.url,
+        site=site.name if site is not None else None,
+        fetched_at=fetched_at,
+        http_status=response.status,
+        html=response.body,
+        **raw,
+    )
+
+
+def write_stats(spider: scrapy.Spider) -> None:
+    """Write the crawl's stats as JSON to the ``INGEST_STATS_FILE`` setting's path, when it is set."""
+    path = spider.settings.get("INGEST_STATS_FILE")
+    if not path or spider.crawler.stats is None:
+        return
+    stats = spider.crawler.stats.get_stats()
+    Path(path).write_text(json.dumps(stats, default=str, indent=1, sort_keys=True), encoding="utf-8")
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one registry site; subclasses set ``site`` (and ``name``). See the module docstring for arguments."""
+
+    site: ClassVar[Site]
+
+    def __init__(
+        self,
+        *args: Any,
+        since: str | None = None,
+        until: str | None = None,
+        max_pages: str | int | None = None,
+        start_url: str | None = None,
+        allowed_domains: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not hasattr(type(self), "site"):
+            raise ValueError("NewsSpider needs a registry site: run one of the per-site spiders (`scrapy list`)")
+        site = type(self).site
+        if start_url:
+            site = site.rebase(start_url)
+            if urlsplit(start_url).path not in ("", "/"):
+                site = dataclasses.replace(site, start_urls=(start_url,))
+        if allowed_domains:
+            domains = tuple(d.strip().lower() for d in str(allowed_domains).split(",") if d.strip())
+            site = dataclasses.replace(site, domains=domains)
+        # An instance attribute: the class keeps the registry's entry, this run may crawl a mirror.
+        self.site = site  # type: ignore[misc]
+        self.allowed_domains = list(site.domains)
+        self.since = parse_bound(since)
+        self.until = parse_bound(until, end=True)
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        if self.max_pages is not None and self.max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
+        self.known: KnownStore | None = None
+        self.cutoff: datetime | None = self.since
+        self._seen: set[str] = set()
+
+    # --- start ------------------------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._open_known()
+        site = self.site
+        for url in site.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, priority=20)
+        for url in site.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, priority=10)
+        roots = {self._root(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
+        for root in sorted(roots):
+            yield scrapy.Request(root + "robots.txt", callback=self.parse_robots, priority=10)
+        if site.wp_json:
+            yield self._wp_request(self._root(site.start_urls[0]), 1)
+        for url in site.start_urls:
+            yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"depth": 1})
+
+    def _open_known(self) -> None:
+        if not self.settings.getbool("INGEST_INCREMENTAL", True):
+            return
+        db_url = self.settings.get("INGEST_DB_URL")
+        if not db_url:
+            return
+        self.known = open_known(db_url)
+        if self.known is None:
+            return
+        last_run = self.known.last_successful_run(self.name)
+        if last_run is not None and last_run.tzinfo is None:
+            last_run = last_run.replace(tzinfo=UTC)
+        # Paging stops at whichever is later: the user's `since` or what the last successful run already saw.
+        candidates = [d for d in (self.since, last_run) if d is not None]
+        self.cutoff = max(candidates) if candidates else None
+        if last_run is not None:
+            self.logger.info("incremental crawl: last successful run started %s", last_run.isoformat())
+
+    def closed(self, reason: str) -> None:
+        if self.known is not None:
+            self.known.close()
+        write_stats(self)
+
+    @staticmethod
+    def _root(url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+
+    # --- article requests -------------------------------------------------------------------------------------
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    def _in_range(self, when: datetime | None) -> bool:
+        if when is None:
+            return True
+        return not ((self.since and when < self.since) or (self.until and when > self.until))
+
+    def is_article_link(self, url: str) -> bool:
+        """Whether a link found on a listing page is one of this site's articles."""
+        site = self.site
+        if not same_site(url, site.domains) or site.is_listing_url(url) or site.is_skipped_url(url):
+            return False
+        if site.article_patterns:
+            return site.is_article_url(url)
+        # No patterns: only the site's article-link selector can tell (listing_page applies it).
+        return bool(site.selectors.get("links"))
+
+    def is_entry_url(self, url: str) -> bool:
+        """Whether a URL from a feed, sitemap or the REST API is worth downloading as an article."""
+        site = self.site
+        if not same_site(url, site.domains) or site.is_listing_url(url) or site.is_skipped_url(url):
+            return False
+        # Feeds and post sitemaps list articles; without patterns they are trusted.
+        return site.is_article_url(url) if site.article_patterns else True
+
+    def article_request(self, url: str, *, when: datetime | None = None) -> scrapy.Request | None:
+        """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
+        not due for a re-check."""
+        key = canonical_url(url, strip_www=self.site.strip_www)
+        if key in self._seen:
+            return None
+        self._seen.add(key)
+        if not self._in_range(when):
+            self._stat("ingest/skipped_out_of_range")
+            return None
+        if self.known is not None:
+            hours = self.settings.getfloat("INGEST_RECHECK_AFTER_HOURS", 0.0)
+            if not self.known.needs_fetch(url, recheck_after_hours=hours):
+                self._stat("ingest/skipped_known")
+                return None
+        return scrapy.Request(url, callback=self.parse_article, priority=30)
+
+    def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request]:
+        for entry in entries:
+            if not self.is_entry_url(entry.url):
+                continue
+            request = self.article_request(entry.url, when=entry.date)
+            if request is not None:
+                yield request
+
+    # --- callbacks --------------------------------------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        entries = parse_feed(response.body, response.url)
+        self._stat("ingest/discovery/feed_entries", len(entries))
+        yield from self._entries(entries)
+
+    def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        for url in robots_sitemaps(text, response.url):
+            if same_site(url, self.site.domains):
+                yield scrapy.Request(url, callback=self.parse_sitemap, priority=10)
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        doc = parse_sitemap(response.body, response.url)
+        if doc.kind == "index":
+            for entry in doc.entries:
+                # A sub-sitemap last changed before `since` holds nothing newer.
+                if self.since and entry.modified and entry.modified < self.since:
+                    continue
+                if same_site(entry.url, self.site.domains):
+                    yield scrapy.Request(entry.url, callback=self.parse_sitemap, priority=10)
+            return
+        self._stat("ingest/discovery/sitemap_entries", len(doc.entries))
+        yield from self._entries(doc.entries)
+
+    def _wp_request(self, root: str, page: int) -> scrapy.Request:
+        url = (
+            f"{root}wp-json/wp/v2/posts?per_page={_WP_API_PER_PAGE}&page={page}"
+            "&_fields=link,date,date_gmt,modified,modified_gmt"
+        )
+        return scrapy.Request(url, callback=self.parse_wp_json, cb_kwargs={"page": page, "root": root}, priority=15)
+
+    def parse_wp_json(self, response: Response, page: int, root: str) -> Iterable[scrapy.Request]:
+        entries = parse_wp_posts(response.body)
+        self._stat("ingest/discovery/api_entries", len(entries))
+        yield from self._entries(entries)
+        total = response.headers.get(b"X-WP-TotalPages")
+        last_page = int(total) if total and total.isdigit() else None
+        if not entries or (last_page is not None and page >= last_page):
+            return
+        if self._stop_paging([e.url for e in entries], [e.date for e in entries if e.date is not None], page, "api"):
+            return
+        yield self._wp_request(root, page + 1)
+
+    def parse_listing(self, response: Response, depth: int) -> Iterable[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        page = listing_page(
+            response.body,
+            response.url,
+            is_article=self.is_article_link,
+            is_listing=self.site.is_listing_url,
+            link_selector=self.site.selectors.get("links"),
+        )
+        self._stat("ingest/discovery/listing_links", len(page.article_urls))
+        for url in page.article_urls:
+            request = self.article_request(url)
+            if request is not None:
+                yield request
+        if self._stop_paging(page.article_urls, page.dates, depth, "listing"):
+            return
+        for url in page.next_urls:
+            if same_site(url, self.site.domains):
+                yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth + 1})
+
+    def _stop_paging(self, urls: list[str], dates: list[datetime], depth: int, kind: str) -> bool:
+        """Whether the page after this one is not worth fetching (and why, in the stats)."""
+        reason = None
+        if self.max_pages is not None and depth >= self.max_pages:
+            reason = "max_pages"
+        elif self.cutoff is not None and dates and max(dates) < self.cutoff:
+            reason = "older_than_cutoff"
+        elif self.known is not None and urls and all(self.known.is_stored(u) for u in urls):
+            reason = "all_stored"
+        if reason is None:
+            return False
+        self._stat(f"ingest/paging_stopped/{reason}")
+        self.logger.debug("%s paging stops at depth %d: %s", kind, depth, reason)
+        return True
+
+    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+        item = build_item(response, self.site)
+        if item is None:
+            self._stat("ingest/skipped_not_html")
+            return
+        if self.since or self.until:
+            parsed = parse_date(item.published_raw, reference=item.fetched_at)
+            if parsed is not None and not self._in_range(parsed.value):
+                self._stat("ingest/skipped_out_of_range")
+                return
+        yield item
+
+
+def _class_name(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_")) + "Spider"
+
+
+def _site_spiders(sites: Iterable[Site]) -> dict[str, type[NewsSpider]]:
+    classes: dict[str, type[NewsSpider]] = {}
+    for site in sites:
+        attrs: dict[str, Any] = {
+            "name": site.name,
+            "site": site,
+            "custom_settings": dict(site.politeness),
+            "__module__": __name__,
+            "__doc__": f"{site.title} ({', '.join(site.domains)}): {site.cms} site in {site.province}.",
+        }
+        classes[_class_name(site.name)] = type(_class_name(site.name), (NewsSpider,), attrs)
+    return classes
+
+
+# One spider class per registry site, so `scrapy list` shows them and `scrapy crawl kontumtv` works.
+globals().update(_site_spiders(load_sites().values()))
