@@ -133,6 +133,8 @@ _CRUMB_SELECTORS = (
     ".breadcrumbs a",
     ".bread-crumb a",
     "[class*=breadcrumb] a",
+    "[class*=breadCrumb] a",
+    "[class*=Breadcrumb] a",
     "[itemtype*=BreadcrumbList] [itemprop=name]",
     ".detail-cate a",
     "a.entry-crumb",

@@ -110,6 +110,7 @@ def test_category_from_breadcrumbs(pages: list[Any]) -> None:
     assert by_name["vnexpress-1.html"].category == ["Kinh doanh", "Quốc tế", "Phân tích"]
     assert by_name["tuoitre-1.html"].category == ["Kinh doanh"]
     assert by_name["cafef-1.html"].category == ["Thị trường chứng khoán"]
+    assert by_name["vnexpress-3.html"].category == ["Tâm sự"]  # 2012 "breadCrumb" markup
 
 
 def test_every_article_page_is_recognised(pages: list[Any]) -> None:
