@@ -15,9 +15,7 @@ _WS = re.compile(r"\s+")
 _DOC_END_TAGS = re.compile(rb"<(?:/\s*(?:html|body)\s*|!doctype[^>]*)>", re.IGNORECASE)
 # The text is handed to libxml2 as UTF-8 bytes with the encoding stated, so no <meta charset> or XML
 # declaration in the page can make it decode a second time.
-_PARSER = lxml.html.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True
-)
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True)
 
 
 def parse(data: bytes) -> HtmlElement | None:

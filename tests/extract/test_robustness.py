@@ -178,3 +178,9 @@ def test_onecms_us_order_meta_is_read_month_first_when_it_is_the_only_date() -> 
     )
     out = extract_article(html, "https://baodanang.vn/a-1.html")
     assert out.published_raw == "7/3/2026 8:47:00 AM"  # 7 March, as the page means it, in day-first order
+
+
+def test_absurdly_deep_nesting_is_survived_quickly() -> None:
+    html = "<html><body>" + "<div>" * 5000 + f"<p>{TEXT}</p>" + "</div>" * 5000 + "</body></html>"
+    out = extract_article(html, "https://example.vn/a.html")
+    assert isinstance(out, Extracted)
