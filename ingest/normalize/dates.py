@@ -120,8 +120,10 @@ _MERIDIEM = re.compile(r"\s*(a\.?m\.?|p\.?m\.?|sa|ch|sáng|trưa|chiều|tối|�
 _OFFSET = re.compile(
     r"\s*\(?\s*(?:(?:gmt|utc)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?|([+-])(\d{2}):?(\d{2})|(z)(?![^\W\d_]))\s*\)?"
 )
+# "3 giờ trước" (3 hours ago) and "cách đây 3 giờ" (as long ago as 3 hours).
 _RELATIVE = re.compile(
     r"(?<![\w.])(\d{1,3})\s*(giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)(?:\s*(\d{1,3})\s*(giây|phút))?\s*trước(?![^\W\d_])"
+    r"|cách\s+đây\s+(\d{1,3})\s*(giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)(?:\s*(\d{1,3})\s*(giây|phút))?(?![^\W\d_])"
 )
 _REL_DAY = re.compile(
     r"(?<![^\W\d_])(?:(sáng|trưa|chiều|tối|đêm|khuya)\s+(nay|qua|hôm nay|hôm qua|hôm kia)|(hôm nay|hôm qua|hôm kia))"
@@ -436,7 +438,8 @@ _REL_UNITS = {
 def _relative(s: str, ref: datetime) -> ParsedDate | None:
     m = _RELATIVE.search(s)
     if m is not None:
-        n, unit = int(m.group(1)), m.group(2)
+        groups = m.groups()[:4] if m.group(1) else m.groups()[4:]
+        n, unit, extra_n, extra_unit = int(groups[0]), groups[1], groups[2], groups[3]
         if unit in ("tháng", "năm"):
             months = n if unit == "tháng" else 12 * n
             y, mo = divmod(ref.year * 12 + ref.month - 1 - months, 12)
@@ -445,12 +448,12 @@ def _relative(s: str, ref: datetime) -> ParsedDate | None:
             day = min(ref.day, calendar.monthrange(y, mo + 1)[1])
             return ParsedDate(datetime.combine(date(y, mo + 1, day), time(0), tzinfo=VN_TZ), "day")
         delta = n * _REL_UNITS[unit]
-        if m.group(3):
-            delta += int(m.group(3)) * _REL_UNITS[m.group(4)]
+        if extra_n:
+            delta += int(extra_n) * _REL_UNITS[extra_unit]
         value = ref - delta
         if unit in ("ngày", "tuần"):
             return ParsedDate(datetime.combine(value.date(), time(0), tzinfo=VN_TZ), "day")
-        precision: Precision = "second" if "giây" in (unit, m.group(4)) else "minute"
+        precision: Precision = "second" if "giây" in (unit, extra_unit) else "minute"
         return ParsedDate(value.replace(microsecond=0) if precision == "second" else value, precision)
     r = _REL_DAY.search(s)
     if r is None:

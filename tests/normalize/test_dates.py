@@ -110,6 +110,8 @@ OWN_ROWS: list[tuple[str, str | None, str | None, str | None]] = [
     ("4 giờ trước", "2026-03-10T08:00", "minute", None),
     ("(1 giờ 35 phút trước)", "2026-03-10T10:25", "minute", None),
     ("1 tuần trước", "2026-03-03", "day", None),
+    ("Cách đây 2 giờ 15 phút", "2026-03-10T09:45", "minute", None),
+    ("cách đây 3 ngày", "2026-03-07", "day", None),
     ("hôm qua lúc 10:20", "2026-03-09T10:20", "minute", None),
     ("hôm nay", "2026-03-10", "day", None),
     ("Tối qua, lực lượng chức năng", "2026-03-09", "day", "tối"),
