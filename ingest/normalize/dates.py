@@ -506,10 +506,8 @@ def _grammar(s: str, ref: datetime, *, month_first: bool) -> tuple[ParsedDate | 
 
 # --- dateparser fallback -------------------------------------------------------------------------------------
 
-_DAY_MONTH_HINT = re.compile(
-    rf"(?<!\d)\d{{1,2}}(?!\d).*?(?:(?<!\d)\d{{1,2}}(?!\d)|{_EN_MONTH_ALT}|tháng)|(?:{_EN_MONTH_ALT}|tháng).*?(?<!\d)\d{{1,2}}(?!\d)",
-    re.S,
-)
+# The grammar reads every numeric day/month form; dateparser is only trusted where the month is named.
+_MONTH_NAME = re.compile(rf"(?<![a-z])(?:{_EN_MONTH_ALT})(?![a-z])|tháng\s+(?:\d{{1,2}}|{_VI_MONTH_ALT})")
 _DP_SETTINGS: dict[str, Any] = {
     "DATE_ORDER": "DMY",
     "PREFER_DATES_FROM": "past",
@@ -519,8 +517,24 @@ _DP_SETTINGS: dict[str, Any] = {
 }
 
 
+def _confirmed(s: str, value: datetime) -> bool:
+    """dateparser's answer stands only if its day is printed as a number and its month as a name in ``s``.
+
+    This rejects what dateparser invents: "11 giờ 25 phút" read as a time ago, "Trong 2 ngày 9" read as 2 September,
+    a lone "+7" read as 7 December of some year.
+    """
+    if re.search(rf"(?<!\d)0?{value.day}(?!\d)", s) is None:
+        return False
+    for m in _MONTH_NAME.finditer(s):
+        word = m.group(0)
+        month = _EN_MONTHS.get(word[:3]) if not word.startswith("tháng") else _month_number(word[5:].strip())
+        if month == value.month:
+            return True
+    return False
+
+
 def _fallback(raw: str, s: str, ref: datetime) -> ParsedDate | None:
-    if len(s) > 80 or _DAY_MONTH_HINT.search(s) is None:
+    if len(s) > 80 or _MONTH_NAME.search(s) is None:
         return None
     try:
         import dateparser  # imported lazily: it is slow to import and rarely needed
@@ -532,7 +546,7 @@ def _fallback(raw: str, s: str, ref: datetime) -> ParsedDate | None:
     if not isinstance(got, datetime):
         return None
     value = got.astimezone(VN_TZ) if got.tzinfo else got.replace(tzinfo=VN_TZ)
-    if value.year < _EARLIEST_YEAR or value > ref + _SKEW:
+    if value.year < _EARLIEST_YEAR or value > ref + _SKEW or not _confirmed(s, value):
         return None
     has_time = _TIME_HM.search(s) is not None
     if not has_time:

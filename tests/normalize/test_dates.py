@@ -194,7 +194,13 @@ def test_fallback_is_validated() -> None:
     assert ordinal is not None
     assert ordinal.value.date().isoformat() == "2026-03-03"
     # No day, or no month: nothing, never a date completed from the reference.
+    month_word = parse_date("5 tháng ba", reference=REF)
+    assert month_word is not None
+    assert month_word.value.date().isoformat() == "2026-03-05"
     assert parse_date("March 2026", reference=REF) is None
+    # What dateparser invents is rejected: a clock read as a time ago, "day 9" read as September.
+    assert parse_date("9 giờ 40 phút", reference=REF) is None
+    assert parse_date("Trong 3 ngày 8", reference=REF) is None
     assert parse_date("năm 2024", reference=REF) is None
     assert parse_date("+7", reference=REF) is None
 
