@@ -58,6 +58,11 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
+# One crawl_runs row per spider run (start, end, status, stats, drops), and the run id for the store.
+EXTENSIONS = {
+    "ingest.runs.CrawlRunRecorder": 500,
+}
+
 # --- vn-news-ingest settings ---------------------------------------------------------------------------------
 
 # The database (SQLAlchemy URL). SQLite file by default; PostgreSQL for many workers.

@@ -1,12 +1,85 @@
-"""The validate stage (placeholder: passes items through until the stage is implemented)."""
+"""The validate stage: drop what is not an article, each drop counted per reason and per site.
+
+Reasons: ``no_url``, ``no_title``, ``no_body``, ``short_body`` (under ``INGEST_MIN_BODY_CHARS``), ``listing_page``
+(``ingest.extract.listing.is_article_page`` says no) and ``future_date`` (published after the fetch time plus
+``INGEST_FUTURE_SKEW_HOURS``). Stats: ``ingest/dropped/<reason>`` and ``ingest/dropped/<reason>/<site>``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from ingest.extract.article import Extracted
+from ingest.extract.listing import is_article_page
+
+logger = logging.getLogger(__name__)
+
+# parse_date already refuses dates more than a day after its reference; the same margin covers clock skew.
+DEFAULT_FUTURE_SKEW_HOURS = 24.0
+
+
+def drop_reason(adapter: ItemAdapter, *, min_body_chars: int, future_skew: timedelta) -> str | None:
+    """Why this item is not an article, or None when it is one."""
+    if not adapter.get("url"):
+        return "no_url"
+    title, body = adapter.get("title"), adapter.get("body")
+    if not title or not str(title).strip():
+        return "no_title"
+    if not body or not str(body).strip():
+        return "no_body"
+    if len(str(body).strip()) < min_body_chars:
+        return "short_body"
+    published = adapter.get("published")
+    # A date the normaliser found (e.g. in the body's dateline) counts as the page's own date.
+    date_text = adapter.get("published_raw") or (published.isoformat() if isinstance(published, datetime) else None)
+    extracted = Extracted(
+        url=adapter["url"],
+        title=title,
+        body=body,
+        lead=adapter.get("lead"),
+        published_raw=date_text,
+        byline_raw=adapter.get("byline_raw"),
+    )
+    if not is_article_page(extracted, min_body_chars=min_body_chars):
+        return "listing_page"
+    if isinstance(published, datetime) and published.tzinfo is not None:
+        fetched = adapter.get("fetched_at")
+        reference = fetched if isinstance(fetched, datetime) and fetched.tzinfo is not None else datetime.now(UTC)
+        if published > reference + future_skew:
+            return "future_date"
+    return None
 
 
 class ValidatePipeline:
-    """Pass-through placeholder."""
+    """Drop non-articles with a counted, logged reason."""
+
+    def __init__(self, crawler: Crawler, *, min_body_chars: int, future_skew_hours: float) -> None:
+        self.crawler = crawler
+        self.min_body_chars = min_body_chars
+        self.future_skew = timedelta(hours=future_skew_hours)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(
+            crawler,
+            min_body_chars=crawler.settings.getint("INGEST_MIN_BODY_CHARS", 200),
+            future_skew_hours=crawler.settings.getfloat("INGEST_FUTURE_SKEW_HOURS", DEFAULT_FUTURE_SKEW_HOURS),
+        )
 
     def process_item(self, item: Any) -> Any:
-        return item
+        adapter = ItemAdapter(item)
+        reason = drop_reason(adapter, min_body_chars=self.min_body_chars, future_skew=self.future_skew)
+        if reason is None:
+            return item
+        site = adapter.get("site") or "unknown"
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value(f"ingest/dropped/{reason}")
+            stats.inc_value(f"ingest/dropped/{reason}/{site}")
+        raise DropItem(f"{reason}: {adapter.get('url')}", log_level="INFO")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ingest.cli.db import db
 from ingest.cli.extract import extract
 
 ALL: list[click.Command] = []
 ALL.append(extract)
+ALL.append(db)

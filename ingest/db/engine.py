@@ -100,3 +100,27 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block ends, roll back (and re-raise) when it raises."""
     with make_sessionmaker(engine).begin() as session:
         yield session
+
+
+# Schema objects the migrations create outside the models (search indexes), ignored when comparing.
+_SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_trgm", "ix_articles_search_tsv")
+
+
+def schema_problems(engine: Engine) -> list[str]:
+    """What differs between the database and the models: an old revision, or tables/columns out of step."""
+    from alembic.autogenerate import compare_metadata
+
+    from ingest.db.models import Base
+
+    problems: list[str] = []
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        problems.append(f"schema revision is {current or 'empty'}, the code expects {head}: run `ingest db upgrade`")
+        return problems
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        for diff in compare_metadata(ctx, Base.metadata):
+            text = repr(diff)
+            if not any(name in text for name in _SEARCH_OBJECTS):
+                problems.append(f"database differs from the models: {text}")
+    return problems

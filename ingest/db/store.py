@@ -1,0 +1,283 @@
+"""Writing articles: the three dedup layers decided inside one transaction per batch, with dialect upserts.
+
+For each record, in order (earlier records of the same batch are visible to later ones):
+
+1. **Canonical URL** (unique): a known article whose content hash is unchanged is only marked as seen again
+   (``last_seen_at``); changed content is updated in place and the old content kept in ``article_versions``.
+2. **Exact content hash**: the same text under another URL (another site, a legacy domain) is not stored again;
+   its URL becomes an alias of the stored article.
+3. **Near duplicate**: a SimHash within ``ingest.dedup.NEAR_DISTANCE`` bits of a stored one (found through the
+   ``fingerprint_bands`` index) is stored with ``duplicate_of`` = the earliest original.
+
+Inserts are ``INSERT .. ON CONFLICT`` statements (SQLite and PostgreSQL), so parallel workers writing the same
+article never fail on a unique constraint. The caller owns the session and the transaction.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ingest.db.models import (
+    Article,
+    ArticleAuthor,
+    ArticleOrganisation,
+    ArticleVersion,
+    Author,
+    FingerprintBand,
+    Organisation,
+    Site,
+    Source,
+    UrlAlias,
+)
+from ingest.dedup import NEAR_DISTANCE, bands, content_hash, fingerprint, hamming, to_signed, to_unsigned
+from ingest.normalize import search_key
+
+Outcome = Literal["stored", "updated", "unchanged", "duplicate_exact", "duplicate_near"]
+OUTCOMES: tuple[Outcome, ...] = ("stored", "updated", "unchanged", "duplicate_exact", "duplicate_near")
+
+# Role given to a named author when the byline said nothing about what they did.
+DEFAULT_ROLE = "author"
+
+
+def dialect_insert(session: Session, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT`` for ``model`` in the session's dialect, with ``on_conflict_*`` available (SQLite, PostgreSQL)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(model)
+    if name == "sqlite":
+        return sqlite.insert(model)
+    raise ValueError(f"unsupported database dialect {name!r}: use SQLite or PostgreSQL")
+
+
+def _aware(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _strs(value: Any) -> list[str]:
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [v for v in value if isinstance(v, str) and v.strip()]
+
+
+def compress_html(html: Any) -> bytes | None:
+    """zlib-compressed page bytes (str is UTF-8 encoded), None when there is nothing to keep."""
+    if isinstance(html, str):
+        html = html.encode("utf-8")
+    return zlib.compress(html, 6) if isinstance(html, bytes) and html else None
+
+
+def decompress_html(blob: bytes | None) -> bytes | None:
+    """The page bytes stored by :func:`compress_html`."""
+    return zlib.decompress(blob) if blob else None
+
+
+def search_text(title: str | None, lead: str | None, body: str | None) -> str:
+    """The folded search key stored in ``articles.search_text`` (what FTS5 / the PostgreSQL index cover)."""
+    return search_key("\n\n".join(p for p in (title, lead, body) if p))
+
+
+def _add_alias(session: Session, url: str, article_id: int, site: str | None, reason: str, now: datetime) -> None:
+    stmt = dialect_insert(session, UrlAlias).values(url=url, article_id=article_id, site=site, reason=reason)
+    session.execute(stmt.values(created_at=now).on_conflict_do_nothing(index_elements=["url"]))
+
+
+def _named_id(session: Session, model: type[Author] | type[Organisation] | type[Source], name: str) -> int:
+    session.execute(dialect_insert(session, model).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+    return session.execute(select(model.id).where(model.name == name)).scalar_one()
+
+
+def _write_people(session: Session, article_id: int, rec: Mapping[str, Any]) -> None:
+    session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
+    session.execute(delete(ArticleOrganisation).where(ArticleOrganisation.article_id == article_id))
+    given = rec.get("author_roles")
+    roles: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    rows: dict[tuple[int, str], int] = {}
+    for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors")))):
+        author_id = _named_id(session, Author, name)
+        for role in _strs(roles.get(name)) or [DEFAULT_ROLE]:
+            rows.setdefault((author_id, role), position)
+    if rows:
+        session.execute(
+            dialect_insert(session, ArticleAuthor).on_conflict_do_nothing(),
+            [{"article_id": article_id, "author_id": a, "role": r, "position": p} for (a, r), p in rows.items()],
+        )
+    org_ids = {_named_id(session, Organisation, name) for name in _strs(rec.get("organizations"))}
+    if org_ids:
+        session.execute(
+            dialect_insert(session, ArticleOrganisation).on_conflict_do_nothing(),
+            [{"article_id": article_id, "organisation_id": o} for o in sorted(org_ids)],
+        )
+
+
+def _write_bands(session: Session, article_id: int, fp: int | None) -> None:
+    session.execute(delete(FingerprintBand).where(FingerprintBand.article_id == article_id))
+    if fp is not None:
+        session.execute(
+            dialect_insert(session, FingerprintBand).on_conflict_do_nothing(),
+            [{"article_id": article_id, "band": b, "value": v} for b, v in bands(fp)],
+        )
+
+
+def find_near_duplicate(session: Session, fp: int, *, exclude: int | None = None) -> int | None:
+    """Id of the earliest original whose fingerprint is within ``NEAR_DISTANCE`` bits of ``fp`` (index lookup)."""
+    same_band = or_(*(and_(FingerprintBand.band == b, FingerprintBand.value == v) for b, v in bands(fp)))
+    candidates = session.execute(
+        select(Article.id, Article.fingerprint, Article.duplicate_of)
+        .join(FingerprintBand, FingerprintBand.article_id == Article.id)
+        .where(same_band)
+        .distinct()
+    ).all()
+    roots = {
+        dup_of or art_id
+        for art_id, art_fp, dup_of in candidates
+        if art_fp is not None and art_id != exclude and hamming(to_unsigned(art_fp), fp) <= NEAR_DISTANCE
+    }
+    if not roots:
+        return None
+    # The earliest copy: earliest publication date when known, else the first one stored.
+    rows = session.execute(select(Article.id, Article.published_at).where(Article.id.in_(roots))).all()
+    far_future = datetime.max.replace(tzinfo=UTC)
+    return int(min(rows, key=lambda r: (r.published_at or far_future, r.id)).id)
+
+
+def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
+    title, lead, body = rec.get("title"), rec.get("lead"), rec.get("body")
+    return {
+        "title": title,
+        "lead": lead,
+        "body": body,
+        "language": rec.get("language"),
+        "published_at": _aware(rec.get("published")),
+        "published_raw": rec.get("published_raw"),
+        "published_precision": rec.get("published_precision"),
+        "part_of_day": rec.get("part_of_day"),
+        "modified_at": _aware(rec.get("modified")),
+        "modified_raw": rec.get("modified_raw"),
+        "byline_raw": rec.get("byline_raw"),
+        "category": _strs(rec.get("category")),
+        "tags": _strs(rec.get("tags")),
+        "images": [i for i in rec.get("images") or [] if isinstance(i, Mapping)],
+        "search_text": search_text(title, lead, body),
+        "fetched_at": _aware(rec.get("fetched_at")),
+        "http_status": rec.get("http_status"),
+        "html_encoding": rec.get("encoding"),
+        "html_zlib": compress_html(rec.get("html")),
+    }
+
+
+def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | None, now: datetime) -> Outcome:
+    """Store one record (``ingest.items.ArticleItem`` field names) through the three dedup layers."""
+    url: str = rec["url"]
+    canon: str = rec.get("canonical_url") or url
+    site: str | None = rec.get("site")
+    title, body = rec.get("title"), rec.get("body")
+    chash: str = rec.get("content_hash") or content_hash(title, body)
+    fp_raw = rec.get("fingerprint") if rec.get("content_hash") else fingerprint(title, body)
+    fp = to_unsigned(fp_raw) if isinstance(fp_raw, int) else None
+    seen = _aware(rec.get("fetched_at")) or now
+    keys = [canon] if canon == url else [canon, url]
+
+    article = session.scalars(select(Article).where(Article.canonical_url == canon)).one_or_none()
+    if article is None:
+        alias = session.scalars(select(UrlAlias).where(UrlAlias.url.in_(keys)).limit(1)).one_or_none()
+        if alias is not None:  # an URL already known as an alias (e.g. an exact duplicate seen before)
+            known = session.get(Article, alias.article_id)
+            if known is not None:
+                known.last_seen_at = max(known.last_seen_at, seen)
+            return "unchanged"
+    if article is not None:
+        if url != canon:
+            _add_alias(session, url, article.id, site, "fetched_url", now)
+        article.last_seen_at = max(article.last_seen_at, seen)
+        if article.content_hash == chash:
+            return "unchanged"
+        session.add(
+            ArticleVersion(
+                article_id=article.id,
+                title=article.title,
+                lead=article.lead,
+                body=article.body,
+                published_at=article.published_at,
+                modified_at=article.modified_at,
+                content_hash=article.content_hash,
+                fetched_at=article.fetched_at,
+                replaced_at=now,
+                crawl_run_id=article.crawl_run_id,
+            )
+        )
+        for key, value in _content(rec).items():
+            setattr(article, key, value)
+        article.content_hash = chash
+        article.fingerprint = to_signed(fp) if fp is not None else None
+        article.crawl_run_id = run_id
+        article.source_id = _named_id(session, Source, rec["source"]) if rec.get("source") else None
+        session.flush()
+        _write_bands(session, article.id, fp)
+        _write_people(session, article.id, rec)
+        return "updated"
+
+    original = session.scalars(
+        select(Article).where(Article.content_hash == chash).order_by(Article.id).limit(1)
+    ).one_or_none()
+    if original is not None:
+        for key in keys:
+            _add_alias(session, key, original.id, site, "duplicate_exact", now)
+        original.last_seen_at = max(original.last_seen_at, seen)
+        return "duplicate_exact"
+
+    duplicate_of = find_near_duplicate(session, fp) if fp is not None else None
+    if site:
+        session.execute(dialect_insert(session, Site).values(name=site).on_conflict_do_nothing(index_elements=["name"]))
+    values = {
+        **_content(rec),
+        "url": url,
+        "canonical_url": canon,
+        "site": site,
+        "content_hash": chash,
+        "fingerprint": to_signed(fp) if fp is not None else None,
+        "duplicate_of": duplicate_of,
+        "first_seen_at": seen,
+        "last_seen_at": seen,
+        "crawl_run_id": run_id,
+        "source_id": _named_id(session, Source, rec["source"]) if rec.get("source") else None,
+    }
+    stmt = dialect_insert(session, Article).values(**values)
+    article_id = session.execute(
+        stmt.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(Article.id)
+    ).scalar()
+    if article_id is None:  # another worker stored this canonical URL between our lookup and our insert
+        return "unchanged"
+    if url != canon:
+        _add_alias(session, url, article_id, site, "fetched_url", now)
+    _write_bands(session, article_id, fp)
+    _write_people(session, article_id, rec)
+    return "duplicate_near" if duplicate_of is not None else "stored"
+
+
+def write_batch(
+    session: Session, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, now: datetime | None = None
+) -> list[Outcome]:
+    """Store ``records`` in order inside the caller's transaction; one outcome per record."""
+    stamp = now or datetime.now(UTC)
+    outcomes: list[Outcome] = []
+    for rec in records:
+        outcomes.append(write_article(session, rec, run_id=run_id, now=stamp))
+        session.flush()
+    return outcomes
+
+
+def count_outcomes(outcomes: Iterable[Outcome]) -> dict[Outcome, int]:
+    """How many records ended each way."""
+    counts: dict[Outcome, int] = dict.fromkeys(OUTCOMES, 0)
+    for outcome in outcomes:
+        counts[outcome] += 1
+    return counts

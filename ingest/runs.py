@@ -1,0 +1,126 @@
+"""The crawl-run record: a Scrapy extension that writes one ``crawl_runs`` row per spider run.
+
+At ``spider_opened`` it inserts a ``running`` row and puts its id in the stats as ``ingest/run_id`` (the store
+stamps articles with it); at ``spider_closed`` (after the pipelines have flushed) it records the end time, the
+status, the finish reason, the stats, the drops per reason and the number of articles written. Status:
+``finished`` (reason ``finished`` and no database error), ``limited`` (a CLOSESPIDER_* limit), ``cancelled``
+(shutdown), ``failed`` (anything else, including ``ingest_db_error``). ``ingest crawl`` exits non-zero unless
+every run is ``finished`` or ``limited``; the status is also in the stats as ``ingest/run_status``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest.db.engine import get_engine, session_scope
+from ingest.db.models import CrawlRun
+
+logger = logging.getLogger(__name__)
+
+OK_STATUSES = frozenset({"finished", "limited"})
+_DROPPED = "ingest/dropped/"
+
+
+def run_status(reason: str | None, stats: Mapping[str, Any]) -> str:
+    """The status recorded for a run that closed with ``reason`` and these stats."""
+    if stats.get("ingest/db/errors"):
+        return "failed"
+    if reason == "finished":
+        return "finished"
+    if reason and reason.startswith("closespider_"):
+        return "limited"
+    if reason in ("shutdown", "cancelled"):
+        return "cancelled"
+    return "failed"
+
+
+def drops_per_reason(stats: Mapping[str, Any]) -> dict[str, int]:
+    """``ingest/dropped/<reason>`` counters (not the per-site ones) as ``{reason: count}``."""
+    return {
+        key[len(_DROPPED) :]: int(value)
+        for key, value in stats.items()
+        if key.startswith(_DROPPED) and "/" not in key[len(_DROPPED) :]
+    }
+
+
+def json_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Stats made JSON-safe (datetimes as ISO 8601, other objects as text)."""
+    out: dict[str, Any] = {}
+    for key, value in stats.items():
+        if isinstance(value, datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, (str, int, float, bool)) or value is None:
+            out[key] = value
+        else:
+            out[key] = json.loads(json.dumps(value, default=str))
+    return out
+
+
+class CrawlRunRecorder:
+    """Scrapy extension (``EXTENSIONS``) recording each run in ``crawl_runs``."""
+
+    def __init__(self, crawler: Crawler, db_url: str) -> None:
+        self.crawler = crawler
+        self.db_url = db_url
+        self.engine: Engine | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("INGEST_RECORD_RUNS", True):
+            raise NotConfigured("INGEST_RECORD_RUNS is off")
+        ext = cls(crawler, crawler.settings.get("INGEST_DB_URL") or "sqlite:///data/news.db")
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self) -> None:
+        spider = self.crawler.spider
+        name = spider.name if spider is not None else "unknown"
+        try:
+            self.engine = get_engine(self.db_url, migrate=True)
+            with session_scope(self.engine) as session:
+                run = CrawlRun(spider=name, started_at=datetime.now(UTC), status="running", stats={}, drops={})
+                session.add(run)
+                session.flush()
+                self.run_id = run.id
+        except SQLAlchemyError:
+            # The store fails the crawl on the same database; here we only log so the cause is reported once.
+            logger.exception("could not record the start of the %s run in %s", name, self.db_url)
+            return
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("ingest/run_id", self.run_id)
+
+    def spider_closed(self, reason: str) -> None:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+        status = run_status(reason, stats)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("ingest/run_status", status)
+        if self.engine is None or self.run_id is None:
+            return
+        try:
+            with session_scope(self.engine) as session:
+                run = session.get(CrawlRun, self.run_id)
+                if run is not None:
+                    run.finished_at = datetime.now(UTC)
+                    run.status = status
+                    run.finish_reason = reason
+                    run.stats = json_stats(stats)
+                    run.drops = drops_per_reason(stats)
+                    run.items_stored = sum(
+                        int(stats.get(k, 0)) for k in ("ingest/stored", "ingest/updated", "ingest/duplicate_near")
+                    )
+        except SQLAlchemyError:
+            logger.exception("could not record the end of run %s in %s", self.run_id, self.db_url)
+        finally:
+            self.engine.dispose()
