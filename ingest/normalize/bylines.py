@@ -78,6 +78,8 @@ _SOURCES = {
     "zing": "Zing News",
     "zing.vn": "Zing News",
     "zingnews": "Zing News",
+    "tuoi tre online": "Tuổi Trẻ",
+    "dan tri online": "Dân trí",
     "nhan dan": "Nhân Dân",
     "nhandan.vn": "Nhân Dân",
     "tien phong": "Tiền Phong",
@@ -153,8 +155,8 @@ _NOT_NAMES = frozenset(
 )
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
-_TRAILING_JUNK = " \t\n|/:,;-–—"
-_LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*]+")
+_TRAILING_JUNK = " \t\n|/:,;-–—\"'”’"
+_LEADING_JUNK = re.compile(r"^[\s|./:,;\-–—•*\"'“‘]+")
 _END_MARK = re.compile(r"\./\.")
 _ORG_STARTER = re.compile(r"(?:báo|đài|trung tâm|phòng|sở|ban|ubnd|hội|công an|bộ|cổng|tạp chí)\s+", re.I)
 _OUTLET_WORD = re.compile(r"^(?:báo|trang|tạp chí|đài)\s+(?=\S)", re.IGNORECASE)
@@ -179,6 +181,11 @@ def _org_like(part: str, *, first: bool) -> str | None:
     known = _canon_org(part)
     if known is not None:
         return known
+    key = search_key(part)
+    if key in _SOURCES:  # an outlet signing as itself: "VnExpress", "Dân Trí"
+        return _SOURCES[key]
+    if re.search(r"\s(?:online|news|tv|radio|media|group|jsc)$", key):  # "TUOI TRE ONLINE", "VCCorp Media"
+        return part
     if " " not in part and re.search(r"\.(?:vn|com|net|org)\b", part, re.I):  # "Dulich.vn"
         return part
     starter = _ORG_STARTER.match(part)
@@ -291,9 +298,11 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
                 _people(dash.group(2), part_roles, out)
                 continue
         part = part.strip()
-        if _GROUP.match(part):
+        group = _GROUP.match(part)
+        if group is not None:
             out.is_group = True
-            _add_role(out, "*", part_roles or ["reporter"])
+            word = group.group(0).split()[0].lower()
+            _add_role(out, "*", part_roles or [_PERSON_ROLE.get(word, "reporter")])
             continue
         pp = _PERSON_PREFIX.match(part)
         if pp is not None:
@@ -330,7 +339,7 @@ def _looks_like_source(text: str) -> bool:
 
 
 def _line(line: str, out: Byline) -> None:
-    line = _DATE_TAIL.sub("", line).strip()
+    line = _DATE_TAIL.sub("", line).strip().strip("\"'“”‘’").strip()
     line = line.rstrip(_LINE_TAIL).strip()
     if not line:
         return

@@ -110,6 +110,11 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("PV", [], {"*": ["reporter"]}, [], None, True),
     ("GLO", [], {}, ["GLO"], None, False),
     ("Bút danh", [], {}, [], None, False),
+    ("BTV", [], {"*": ["editor"]}, [], None, True),
+    ("VnExpress", [], {}, ["VnExpress"], None, False),
+    ("TUOI TRE ONLINE", [], {}, ["Tuổi Trẻ"], None, False),
+    ("baodautu.vn", [], {}, ["baodautu.vn"], None, False),
+    ('"Bài và ảnh: Thu Hà"', ["Thu Hà"], {"Thu Hà": ["writer", "photographer"]}, [], None, False),
     ("yennhi", [], {}, [], None, False),
     # running text is not a byline: "Theo" opening a clause, a sentence about someone
     ("Theo kế hoạch, hội nghị sẽ diễn ra vào ngày 5/3.", [], {}, [], None, False),
