@@ -23,12 +23,18 @@ __all__ = ["LegacyFont", "detect_legacy_font"]
 # VNI: đ/Đ = ñ/Ñ, ư/Ư = ö/Ö; tone and hat marks typed after the vowel: ø ï û (huyền, nặng, hỏi on plain vowels),
 # å ä (hỏi, nặng on â ê ô), ë ü (nặng, ngã on ă), æ (ỉ). None of these letters exists in Unicode Vietnamese.
 _VNI_LETTERS: Final = "ñÑöÖøØïÏûÛëËüÜåÅäÄæÆ"
-# A VNI mark right after a vowel, or đ/ư in the positions Vietnamese puts them ("ñöôøng", "ngöôøi").
-_VNI_WORD: Final = re.compile(rf"(?:[aeiouyAEIOUY][{_VNI_LETTERS}ùÙõÕ]|[ñÑ][aeiouyöAEIOUYÖ]|[öÖ][ôÔùøûõïÙØÛÕÏ])")
+# A VNI mark right after a vowel, or đ/ư in the positions Vietnamese puts them ("ñöôøng", "ngöôøi"). The marks that
+# are real letters elsewhere (ù, õ: French "où") do not count on their own.
+_VNI_WORD: Final = re.compile(rf"(?:[aeiouyAEIOUY][{_VNI_LETTERS}]|[ñÑ][aeiouyöAEIOUYÖ]|[öÖ][ôÔùøûõïÙØÛÕÏ])")
 # TCVN3 as Windows-1252: ă â ê ô ơ ư đ = ¨ © ª « ¬ soft-hyphen ®, à ả ã á ạ = µ ¶ · ¸ ¹, ằ ẳ ẵ ắ = » ¼ ½ ¾,
-# Ă Â Ê Ô Ơ Ư Đ = ¡ ¢ £ ¤ ¥ ¦ §. Symbols like these inside a word never occur in real text.
-_TCVN3_SYMBOLS: Final = "¨©ª«¬\u00ad®µ¶·¸¹»¼½¾¡¢£¤¥¦§"
-_TCVN3_WORD: Final = re.compile(rf"(?:[A-Za-z][{_TCVN3_SYMBOLS}]|[{_TCVN3_SYMBOLS}][A-Za-z])")
+# Ă Â Ê Ô Ơ Ư Đ = ¡ ¢ £ ¤ ¥ ¦ §. Such a symbol right after a letter ("cµ", "phª", "ng\u00adêi") never occurs in real
+# text; at the start of a word only đ/Đ count ("®\u00adîc"), since « and µ also open quotes and units ("«Chúng", "µg"),
+# and » counts only inside a word because it closes quotes. The soft hyphen (ư) counts only before what follows ư in
+# Vietnamese (ươ, ưa, ưu, end of word), since CMSs also put it between syllables of Unicode text to hyphenate them.
+_TCVN3_SYMBOLS: Final = "¨©ª«¬®µ¶·¸¹¼½¾¡¢£¤¥¦§"
+_TCVN3_WORD: Final = re.compile(
+    rf"(?:[A-Za-z][{_TCVN3_SYMBOLS}]|[A-Za-z]»[A-Za-z]|[A-Za-z]\u00ad(?:[¬êëìíîaiu]|$)|^[®§][A-Za-z\u00ad])"
+)
 _WORD: Final = re.compile(r"\S+")
 _HAS_LETTER: Final = re.compile(r"[^\W\d_]")
 
