@@ -2,7 +2,8 @@
 
 ``scrapy crawl article -a url=URL[,URL...]`` or ``-a urls_file=PATH`` (one URL per line; blank lines and ``#``
 comments ignored). Each page's site is looked up in the registry by domain (None for unknown domains, which the
-extractor handles with its generic rules). Stored articles are fetched again: asking for a page means wanting it.
+extractor handles with its generic rules); ``-a site=NAME`` names the registry site instead (mirrors, saved copies).
+Stored articles are fetched again: asking for a page means wanting it.
 """
 
 from __future__ import annotations
@@ -48,13 +49,22 @@ class ArticleSpider(scrapy.Spider):
 
     name = "article"
 
-    def __init__(self, *args: Any, url: str | None = None, urls_file: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, url: str | None = None, urls_file: str | None = None, site: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.urls = read_urls(url, urls_file)
-        self.sites = list(load_sites().values())
+        registry = load_sites()
+        if site is not None and site not in registry:
+            raise ValueError(f"unknown site {site!r}: `scrapy list` shows the registry's sites")
+        self.forced_site = registry[site] if site is not None else None
+        self.sites = list(registry.values())
 
     def site_for(self, url: str) -> Site | None:
-        """The registry site whose domains hold ``url``'s host (the longest matching domain wins)."""
+        """The ``site`` argument's registry entry, else the site whose domains hold ``url``'s host (the longest
+        matching domain wins)."""
+        if self.forced_site is not None:
+            return self.forced_site
         matches = [(max(len(d) for d in s.domains), s) for s in self.sites if same_site(url, s.domains)]
         return max(matches, key=lambda m: m[0])[1] if matches else None
 

@@ -50,7 +50,7 @@ from ingest.discovery import (
 )
 from ingest.extract import extract_article
 from ingest.items import ArticleItem
-from ingest.normalize import VN_TZ, canonical_url, parse_date
+from ingest.normalize import VN_TZ, canonical_url, normalize_article
 from ingest.registry import Site, load_sites
 
 logger = logging.getLogger(__name__)
@@ -351,8 +351,9 @@ class NewsSpider(scrapy.Spider):
             self._stat("ingest/skipped_not_html")
             return
         if self.since or self.until:
-            parsed = parse_date(item.published_raw, reference=item.fetched_at)
-            if parsed is not None and not self._in_range(parsed.value):
+            # The same rules as the normalize stage (published_raw, then the body's dateline): no date, no drop.
+            published = normalize_article(dataclasses.asdict(item), reference=item.fetched_at).get("published")
+            if isinstance(published, datetime) and not self._in_range(published):
                 self._stat("ingest/skipped_out_of_range")
                 return
         yield item
