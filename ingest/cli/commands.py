@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from ingest.cli.db import db
+from ingest.cli.demo import demo
 from ingest.cli.extract import extract
 
 ALL: list[click.Command] = []
 ALL.append(extract)
 ALL.append(db)
+ALL.append(demo)

@@ -9,7 +9,7 @@ port race; one ``site NAME URL`` line per site follows, then the server runs unt
     python -m ingest.demo.server [--port 0] [--site NAME ...] [--generated N] [--access-log PATH] [--no-seed]
                                  [--stop-on-eof]
 
-* ``--port P``: port of the first site (0 = any free port; the others always take free ports).
+* ``--port P``: the sites listen on P, P+1, ... (0 = free ports chosen by the system, the default).
 * ``--site NAME`` (repeatable): serve only these hand-written sites (``kontumtv``, ``baodaklak``, ``baogialai``);
   default all three.
 * ``--generated N``: instead, one WordPress site (spider ``kontumtv``) of N generated posts, 1 <= N <= 20000, 20
@@ -109,14 +109,26 @@ class FixtureServer:
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
     def start(self) -> FixtureServer:
+        """Bind and serve every site (a second call does nothing); a failed bind stops the ones started."""
+        if self._servers:
+            return self
+        try:
+            self._start_all()
+        except OSError:
+            self.stop()
+            raise
+        return self
+
+    def _start_all(self) -> None:
         for index, (name, site) in enumerate(self.sites.items()):
-            server = _Server((self.host, self.port if index == 0 else 0), self._handler(site))
+            # A fixed port P puts the sites on P, P+1, ...: the same URLs run after run (the demo's second run is
+            # then incremental); port 0 takes free ports.
+            server = _Server((self.host, self.port + index if self.port else 0), self._handler(site))
             site.base_url = f"http://{self.host}:{server.server_address[1]}/"
             self.urls[name] = site.base_url
             thread = threading.Thread(target=server.serve_forever, name=f"fixture-{name}", daemon=True)
             thread.start()
             self._servers.append((server, thread))
-        return self
 
     def stop(self) -> None:
         for server, thread in self._servers:
