@@ -30,8 +30,8 @@ BLOCK_BITS = BITS // BLOCKS
 BAND_PAIRS = tuple((i, j) for i in range(BLOCKS) for j in range(i + 1, BLOCKS))
 BANDS = len(BAND_PAIRS)
 # Fingerprints this many bits apart or fewer are near duplicates (at most BLOCKS - 2 for the pigeonhole above).
-# Word bigrams, measured on our texts: a ~180-word story with two or three small edits moves 2-6 bits, a dropped
-# or added paragraph 1-3 bits; unrelated stories on the same topic sit 22-34 bits apart.
+# Word bigrams, measured on our texts: a ~180-word story with a changed phrase and a credit line moves 1-3 bits,
+# three edits 5-7, a dropped paragraph of a long story 2-3; unrelated stories on one topic sit 22-34 bits apart.
 NEAR_DISTANCE = 6
 # Texts shorter than this (words) get no fingerprint: a few words cannot tell a copy from a similar notice.
 MIN_WORDS = 40

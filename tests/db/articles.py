@@ -71,9 +71,8 @@ def article(
 
 
 def lightly_edited(body: str) -> str:
-    """A syndicated copy: another outlet prefix and a few words changed, as republishing sites do."""
-    edited = body.replace("(KT)- ", "(GLO) - ").replace("đúng kế hoạch", "theo đúng kế hoạch đề ra")
-    return edited.replace("chặt chẽ", "thường xuyên")
+    """A syndicated copy: another outlet prefix, one phrase changed and a credit line, as republishing sites do."""
+    return body.replace("(KT)- ", "(GLO) - ").replace("chặt chẽ", "thường xuyên") + "\n\nTheo TTXVN"
 
 
 __all__ = ["BODY_COFFEE", "BODY_DEFENCE", "BODY_FLOOD", "FETCHED", "article", "lightly_edited", "replace"]
