@@ -7,7 +7,7 @@ functions are usable on their own (see each module).
 from ingest.normalize.article import normalize_article
 from ingest.normalize.bylines import Byline, parse_byline
 from ingest.normalize.dates import VN_TZ, ParsedDate, find_dateline, parse_date
-from ingest.normalize.text import normalize_text, search_key
+from ingest.normalize.text import clean_text, normalize_text, search_key
 from ingest.normalize.urls import canonical_url
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Byline",
     "ParsedDate",
     "canonical_url",
+    "clean_text",
     "find_dateline",
     "normalize_article",
     "normalize_text",

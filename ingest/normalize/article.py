@@ -12,7 +12,7 @@ from typing import Any
 
 from ingest.normalize.bylines import parse_byline
 from ingest.normalize.dates import ParsedDate, find_dateline, parse_date
-from ingest.normalize.text import normalize_text, search_key
+from ingest.normalize.text import clean_text, search_key
 from ingest.normalize.urls import canonical_url
 
 __all__ = ["normalize_article"]
@@ -21,7 +21,8 @@ __all__ = ["normalize_article"]
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    out = normalize_text(value if isinstance(value, str) else str(value))
+    # Display text keeps the printed tone-mark placement; hashes and search keys unify it later.
+    out = clean_text(value if isinstance(value, str) else str(value))
     return out or None
 
 

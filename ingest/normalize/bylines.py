@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.normalize.text import normalize_text, search_key
+from ingest.normalize.text import clean_text, search_key
 
 __all__ = ["Byline", "parse_byline"]
 
@@ -401,7 +401,7 @@ def parse_byline(raw: str | None) -> Byline:
     if not raw or not isinstance(raw, str):
         return out
     try:
-        text = normalize_text(raw[:1000])
+        text = clean_text(raw[:1000])  # names as printed (Thuỷ stays Thuỷ); author keys unify tone marks
         for line in re.split(r"\n+", text):
             _line(line, out)
     except (ValueError, IndexError, KeyError, re.error):

@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["fold_lookalikes", "normalize_text", "search_key", "unify_tone_marks"]
+__all__ = ["clean_text", "fold_lookalikes", "normalize_text", "search_key", "unify_tone_marks"]
 
 # Characters that render as nothing. Obfuscated reposts pad words with CGJ (U+034F) or the invisible Khmer vowels
 # (U+17B4/U+17B5) and decorate letters with a combining seagull (U+033C); none of them occurs in Vietnamese.
@@ -151,19 +151,52 @@ def _unescape(s: str) -> str:
     return s
 
 
-def _normalize_once(s: str) -> str:
+def _normalize_once(s: str, unify: bool) -> str:
     s = _unescape(s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = fold_lookalikes(s)
-    s = unify_tone_marks(s)
+    if unify:
+        s = unify_tone_marks(s)
     s = _SPACES.sub(" ", s)
     s = _SPACE_AROUND_NL.sub("\n", s)
     s = _PARA.sub("\n\n", s)
     return s.strip()
 
 
+def _normalize(s: str | None, unify: bool) -> str:
+    if not s:
+        return ""
+    if not isinstance(s, str):
+        s = str(s)
+    # Each step can expose work for another (an entity that decodes to NBSP, padding that hid an entity), so run
+    # the steps until the text stops changing; two passes suffice for real text.
+    for _ in range(8):
+        t = _normalize_once(s, unify)
+        if t == s:
+            break
+        s = t
+    return s
+
+
+def clean_text(s: str | None) -> str:
+    """Return ``s`` cleaned for display and storage, with the spelling the page printed.
+
+    Everything :func:`normalize_text` does except moving tone marks: NFC, entities decoded, invisible and control
+    characters dropped, look-alike letters folded, clean whitespace, paragraphs as one blank line. Titles, bodies
+    and names are kept this way so they read as published ("Thanh Hoá" stays "Thanh Hoá"); hashing, comparing
+    and searching go through :func:`normalize_text` / :func:`search_key`, which put every tone mark in one place.
+    Idempotent.
+
+    >>> clean_text("  Uỷ ban&nbsp;tỉnh  Thanh Hoá\\r\\n\\r\\n\\r\\nhọp ")
+    'Uỷ ban tỉnh Thanh Hoá\\n\\nhọp'
+    >>> normalize_text(clean_text("Thanh Hoá")) == normalize_text("Thanh Hóa")
+    True
+    """
+    return _normalize(s, unify=False)
+
+
 def normalize_text(s: str | None) -> str:
-    """Return ``s`` in the one canonical form used everywhere: NFC, tone marks in one place, clean whitespace.
+    """Return ``s`` in the one canonical form used for hashing and comparing: NFC, tone marks in one place.
 
     HTML entities are decoded, invisible and control characters dropped, look-alike letters folded, every kind of
     space becomes one plain space, lines are trimmed, and paragraph breaks are kept as one blank line ("\\n\\n").
@@ -174,18 +207,7 @@ def normalize_text(s: str | None) -> str:
     >>> normalize_text(None)
     ''
     """
-    if not s:
-        return ""
-    if not isinstance(s, str):
-        s = str(s)
-    # Each step can expose work for another (an entity that decodes to NBSP, padding that hid an entity), so run
-    # the steps until the text stops changing; two passes suffice for real text.
-    for _ in range(8):
-        t = _normalize_once(s)
-        if t == s:
-            break
-        s = t
-    return s
+    return _normalize(s, unify=True)
 
 
 _WS = re.compile(r"\s+")
