@@ -1,0 +1,116 @@
+"""The offline fixture sites: what they serve over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ingest.demo.content import make_article
+from ingest.demo.server import FixtureServer, serve
+from ingest.demo.sites import FLAKY, SEED_NUMBER, UTM
+from ingest.discovery import parse_feed, parse_sitemap
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with _opener.open(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def test_wordpress_site_shapes(fixture_server: FixtureServer, seed_text: str) -> None:
+    base = fixture_server.urls["kontumtv"]
+    site = fixture_server.sites["kontumtv"]
+    status, _, robots = fetch(base + "robots.txt")
+    assert status == 200
+    assert f"Sitemap: {base}wp-sitemap.xml" in robots.decode()
+    feed = parse_feed(fetch(base + "feed/")[2], base)
+    assert any("utm_source=" in e.url for e in feed)
+    index = parse_sitemap(fetch(base + "wp-sitemap.xml")[2], base)
+    (posts,) = index.entries
+    assert len(parse_sitemap(fetch(posts.url)[2], base).entries) == len(site.articles)
+    status, headers, body = fetch(base + "wp-json/wp/v2/posts?per_page=5&page=1")
+    assert status == 200
+    assert len(json.loads(body)) == 5
+    assert int(headers["X-WP-TotalPages"]) == -(-len(site.articles) // 5)
+    assert fetch(base + "wp-json/wp/v2/posts?per_page=5&page=99")[0] == 400
+    assert fetch(base + "category/video-clip/thoi-su/page/2/")[0] == 200
+    assert fetch(base + "no/such/page/")[0] == 404
+    # WordPress-style redirects: ?p=N and a permalink without its slash.
+    utm = next(a for a in site.articles if a.number == UTM)
+    status, headers, _ = fetch(f"{base}?p={UTM}")
+    assert (status, headers["Location"]) == (301, site.article_url(utm))
+    assert fetch(site.article_url(utm).rstrip("/"))[0] == 301
+    # The flaky post fails once, then works.
+    flaky = site.article_url(next(a for a in site.articles if a.number == FLAKY))
+    assert [fetch(flaky)[0], fetch(flaky)[0]] == [500, 200]
+    # The seed article carries the seed's body text and the WordPress comment form.
+    seed = next(a for a in site.articles if a.number == SEED_NUMBER)
+    page = fetch(site.article_url(seed))[2].decode()
+    first_sentence = seed_text.split("\n")[0].split(". ")[1].strip()
+    assert first_sentence in page
+    assert 'class="comment-reply-title"' in page
+    assert "Email của bạn sẽ không được hiển thị công khai." in page
+
+
+def test_vnpt_article_under_two_urls(fixture_server: FixtureServer) -> None:
+    site = fixture_server.sites["baodaklak"]
+    url = site.article_url(site.articles[0])
+    with_slash, without = fetch(url), fetch(url.rstrip("/"))
+    assert with_slash[0] == without[0] == 200
+    assert with_slash[2] == without[2]
+    assert "<main>\n<html><head></head><body>" in with_slash[2].decode()
+
+
+def test_added_article_comes_first(fixture_server: FixtureServer) -> None:
+    url = fixture_server.add_article("baogialai")
+    base = fixture_server.urls["baogialai"]
+    assert parse_feed(fetch(base + "rss/home.rss")[2], base)[0].url == url
+    assert fetch(url)[0] == 200
+
+
+def test_generated_site_of_20000_pages() -> None:
+    started = time.monotonic()
+    base, stop = serve(port=0, generated=20000)
+    try:
+        assert time.monotonic() - started < 10
+        index = parse_sitemap(fetch(base + "wp-sitemap.xml")[2], base)
+        assert len(index.entries) == 10
+        last = parse_sitemap(fetch(index.entries[-1].url)[2], base)
+        assert len(last.entries) == 2000
+        assert fetch(last.entries[-1].url)[0] == 200
+        status, headers, _ = fetch(base + "wp-json/wp/v2/posts?per_page=100&page=1")
+        assert (status, headers["X-WP-Total"]) == (200, "20000")
+    finally:
+        stop()
+
+
+def test_only_loopback_and_known_sites() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        FixtureServer(host="0.0.0.0")
+    with pytest.raises(ValueError, match="unknown fixture site"):
+        FixtureServer(sites=["vnexpress"])
+    with pytest.raises(ValueError, match="20000"):
+        FixtureServer(generated=20001)
+
+
+def test_texts_are_deterministic_and_long_enough(tmp_path: Path) -> None:
+    a, b = make_article(7), make_article(7)
+    assert a == b
+    assert a.title != make_article(8).title
+    assert sum(len(p) for p in a.paragraphs) > 400
+    assert FixtureServer(seed_path=tmp_path / "missing.txt").sites["kontumtv"].find("/") is None
