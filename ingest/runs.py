@@ -3,15 +3,22 @@
 At ``spider_opened`` it inserts a ``running`` row and puts its id in the stats as ``ingest/run_id`` (the store
 stamps articles with it); at ``spider_closed`` (after the pipelines have flushed) it records the end time, the
 status, the finish reason, the stats, the drops per reason and the number of articles written. Status:
-``finished`` (reason ``finished`` and no database error), ``limited`` (a CLOSESPIDER_* limit), ``cancelled``
-(shutdown), ``failed`` (anything else, including ``ingest_db_error``). ``ingest crawl`` exits non-zero unless
-every run is ``finished`` or ``limited``; the status is also in the stats as ``ingest/run_status``.
+``failed`` (``ingest_db_error`` or any database error in the store), ``cancelled`` (shutdown), ``limited`` (a
+CLOSESPIDER_* limit), ``finished`` (otherwise, including reasons a spider chose); the status is also in the stats as
+``ingest/run_status``.
+
+Scrapy's ``crawl``/``runspider`` commands exit 0 whatever the finish reason, so when a run *failed* under the
+``scrapy`` command line, the recorder makes the process exit with ``INGEST_FAILED_RUN_EXIT_CODE`` (default 1) once
+Scrapy has finished: a scheduled job must not report success after a database error.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -33,15 +40,13 @@ _DROPPED = "ingest/dropped/"
 
 def run_status(reason: str | None, stats: Mapping[str, Any]) -> str:
     """The status recorded for a run that closed with ``reason`` and these stats."""
-    if stats.get("ingest/db/errors"):
+    if stats.get("ingest/db/errors") or reason == "ingest_db_error":
         return "failed"
-    if reason == "finished":
-        return "finished"
-    if reason and reason.startswith("closespider_"):
-        return "limited"
     if reason in ("shutdown", "cancelled"):
         return "cancelled"
-    return "failed"
+    if reason and reason.startswith("closespider_"):
+        return "limited"
+    return "finished"  # "finished", or a reason a spider chose deliberately (CloseSpider("since_reached"))
 
 
 def drops_per_reason(stats: Mapping[str, Any]) -> dict[str, int]:
@@ -66,12 +71,29 @@ def json_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _is_scrapy_command_line() -> bool:
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name == "scrapy.__main__":
+        return True
+    return os.path.basename(sys.argv[0] if sys.argv else "") == "scrapy"
+
+
+def _exit_with(code: int) -> None:
+    # Runs at interpreter exit, after Scrapy's own sys.exit(0): flush what is buffered, then replace the code.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 class CrawlRunRecorder:
     """Scrapy extension (``EXTENSIONS``) recording each run in ``crawl_runs``."""
 
-    def __init__(self, crawler: Crawler, db_url: str) -> None:
+    def __init__(self, crawler: Crawler, db_url: str, *, failed_exit_code: int = 1) -> None:
         self.crawler = crawler
         self.db_url = db_url
+        self.failed_exit_code = failed_exit_code
         self.engine: Engine | None = None
         self.run_id: int | None = None
 
@@ -79,7 +101,11 @@ class CrawlRunRecorder:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("INGEST_RECORD_RUNS", True):
             raise NotConfigured("INGEST_RECORD_RUNS is off")
-        ext = cls(crawler, crawler.settings.get("INGEST_DB_URL") or "sqlite:///data/news.db")
+        ext = cls(
+            crawler,
+            crawler.settings.get("INGEST_DB_URL") or "sqlite:///data/news.db",
+            failed_exit_code=crawler.settings.getint("INGEST_FAILED_RUN_EXIT_CODE", 1),
+        )
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -106,6 +132,9 @@ class CrawlRunRecorder:
         status = run_status(reason, stats)
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("ingest/run_status", status)
+        if status == "failed" and self.failed_exit_code and _is_scrapy_command_line():
+            logger.error("run failed (%s): the process will exit with code %d", reason, self.failed_exit_code)
+            atexit.register(_exit_with, self.failed_exit_code)
         if self.engine is None or self.run_id is None:
             return
         try:

@@ -104,6 +104,9 @@ class StorePipeline:
                     stats.inc_value(_STAT_KEYS[outcome], n)
 
     def _close_spider(self) -> None:
-        engine = self.crawler.engine
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no crawl running (the stage used on its own): nothing to close
+            return
         if engine is not None and engine.running:
             deferred_from_coro(engine.close_spider_async(reason=DB_ERROR_REASON))
