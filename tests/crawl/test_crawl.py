@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -87,15 +87,17 @@ def test_syndicated_story_is_stored_once_per_site(fixture_server: FixtureServer,
 def test_since_limits_the_crawl(fixture_server: FixtureServer, tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'news.db'}"
     site = fixture_server.sites["baogialai"]
-    dates = sorted(a.published for a in site.articles)
-    since = dates[len(dates) // 2].date()
+    # The day after the newest post of listing page 2: that page is then wholly older than `since`.
+    since = (max(a.published for a in site.page_of(2)[0]) + timedelta(days=1)).date()
     stats = crawl(
         "baogialai", db_url, tmp_path / "s.json", f"start_url={fixture_server.urls['baogialai']}", f"since={since}"
     )
     stored = rows(db_url, "SELECT published_at FROM articles")
     wanted = [a for a in site.articles if a.published.date() >= since]
-    assert len(stored) == len(wanted)
+    assert 0 < len(stored) == len(wanted) < len(site.articles)
     assert stats["ingest/skipped_out_of_range"] >= 1
+    # The listing's second page holds only posts older than `since`: paging ends there.
+    assert stats["ingest/paging_stopped/older_than_cutoff"] >= 1
     assert all(isinstance(r[0], datetime | str) for r in stored)
 
 
@@ -122,3 +124,29 @@ def test_bad_arguments_fail_clearly(bad: str, tmp_path: Path) -> None:
         check=False,
     )
     assert "not an http(s) URL" in result.stderr or "not a date" in result.stderr
+
+
+def test_max_pages_limits_listing_pagination(fixture_server: FixtureServer, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+    url = fixture_server.urls["baodaklak"]
+    stats = crawl("baodaklak", db_url, tmp_path / "m.json", f"start_url={url}", "max_pages=2")
+    listing_pages = {h.target for h in fixture_server.hits("baodaklak", "/")}
+    assert listing_pages == {"/", "/?page=2"}
+    assert stats["ingest/paging_stopped/max_pages"] == 1
+    # The sitemap still names every article: max_pages bounds paging, not discovery.
+    count = rows(db_url, "SELECT count(*) FROM articles")[0][0]
+    assert count == len(fixture_server.sites["baodaklak"].articles)
+
+
+def test_run_is_recorded_and_bounds_the_next_one(fixture_server: FixtureServer, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+    url = fixture_server.urls["baogialai"]
+    crawl("baogialai", db_url, tmp_path / "1.json", f"start_url={url}")
+    (status,) = rows(db_url, "SELECT status FROM crawl_runs WHERE spider = 'baogialai'")[0]
+    assert status == "finished"
+    fixture_server.add_article("baogialai")
+    second = crawl("baogialai", db_url, tmp_path / "2.json", f"start_url={url}")
+    # Page 1 holds the new post; page 2 only posts older than the first run, so paging ends there.
+    assert fixture_server.hits("baogialai", "/")[-1].target == "/?trang=2"
+    assert second.get("ingest/paging_stopped/older_than_cutoff", 0) + second.get("ingest/paging_stopped/all_stored", 0)
+    assert second["ingest/stored"] == 1
