@@ -26,6 +26,7 @@ from parsel import Selector
 from ingest.normalize import VN_TZ, parse_date
 
 __all__ = [
+    "MAX_XML_BYTES",
     "Entry",
     "ListingPage",
     "SitemapDoc",

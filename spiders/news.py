@@ -39,6 +39,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from ingest.discovery import (
+    MAX_XML_BYTES,
     Entry,
     listing_page,
     parse_datetime,
@@ -173,7 +174,7 @@ class NewsSpider(scrapy.Spider):
         for url in site.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, priority=20)
         for url in site.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, priority=10)
+            yield self._sitemap_request(url)
         roots = {self._root(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
         for root in sorted(roots):
             yield scrapy.Request(root + "robots.txt", callback=self.parse_robots, priority=10)
@@ -275,7 +276,11 @@ class NewsSpider(scrapy.Spider):
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         for url in robots_sitemaps(text, response.url):
             if same_site(url, self.site.domains):
-                yield scrapy.Request(url, callback=self.parse_sitemap, priority=10)
+                yield self._sitemap_request(url)
+
+    def _sitemap_request(self, url: str) -> scrapy.Request:
+        # Sitemaps may legitimately reach the protocol's 50 MB, far above the article limit DOWNLOAD_MAXSIZE.
+        return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta={"download_maxsize": MAX_XML_BYTES})
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         doc = parse_sitemap(response.body, response.url)
@@ -285,7 +290,7 @@ class NewsSpider(scrapy.Spider):
                 if self.since and entry.modified and entry.modified < self.since:
                     continue
                 if same_site(entry.url, self.site.domains):
-                    yield scrapy.Request(entry.url, callback=self.parse_sitemap, priority=10)
+                    yield self._sitemap_request(entry.url)
             return
         self._stat("ingest/discovery/sitemap_entries", len(doc.entries))
         yield from self._entries(doc.entries)

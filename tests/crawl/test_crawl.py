@@ -150,3 +150,14 @@ def test_run_is_recorded_and_bounds_the_next_one(fixture_server: FixtureServer, 
     assert fixture_server.hits("baogialai", "/")[-1].target == "/?trang=2"
     assert second.get("ingest/paging_stopped/older_than_cutoff", 0) + second.get("ingest/paging_stopped/all_stored", 0)
     assert second["ingest/stored"] == 1
+
+
+def test_recheck_after_hours_fetches_stored_articles_again(fixture_server: FixtureServer, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+    url = fixture_server.urls["baogialai"]
+    crawl("baogialai", db_url, tmp_path / "1.json", f"start_url={url}")
+    before = len(article_hits(fixture_server, "baogialai"))
+    # A third of a second: every article stored by the first run is due again.
+    second = crawl("baogialai", db_url, tmp_path / "2.json", f"start_url={url}", INGEST_RECHECK_AFTER_HOURS="0.0001")
+    assert second.get("ingest/skipped_known", 0) == 0
+    assert len(article_hits(fixture_server, "baogialai")) - before == len(fixture_server.sites["baogialai"].articles)
