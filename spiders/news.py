@@ -30,13 +30,15 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
+from sqlalchemy.engine import make_url
 
 from ingest.discovery import (
     MAX_XML_BYTES,
@@ -189,17 +191,25 @@ class NewsSpider(scrapy.Spider):
         db_url = self.settings.get("INGEST_DB_URL")
         if not db_url:
             return
-        self.known = open_known(db_url)
+        try:
+            self.known = open_known(db_url)
+            last_run = self.known.last_successful_run(self.name) if self.known is not None else None
+        except Exception as exc:  # any driver's error: the crawl cannot be incremental, so it must not run blind
+            shown = make_url(db_url).render_as_string(hide_password=True)
+            self.logger.error("cannot read the database %s for an incremental crawl: %s", shown, exc)
+            raise CloseSpider("ingest_db_error") from exc
         if self.known is None:
             return
-        last_run = self.known.last_successful_run(self.name)
-        if last_run is not None and last_run.tzinfo is None:
-            last_run = last_run.replace(tzinfo=UTC)
+        if last_run is not None:
+            last_run = last_run.replace(tzinfo=UTC) if last_run.tzinfo is None else last_run
+            # A day's margin: listings often print dates to the day, and a post from the afternoon after the last
+            # run must not look older than that run. Stored URLs are skipped anyway, so the margin costs little.
+            last_run -= timedelta(days=1)
         # Paging stops at whichever is later: the user's `since` or what the last successful run already saw.
         candidates = [d for d in (self.since, last_run) if d is not None]
         self.cutoff = max(candidates) if candidates else None
         if last_run is not None:
-            self.logger.info("incremental crawl: last successful run started %s", last_run.isoformat())
+            self.logger.info("incremental crawl: paging stops at pages dated before %s", last_run.isoformat())
 
     def closed(self, reason: str) -> None:
         if self.known is not None:

@@ -161,3 +161,24 @@ def test_recheck_after_hours_fetches_stored_articles_again(fixture_server: Fixtu
     second = crawl("baogialai", db_url, tmp_path / "2.json", f"start_url={url}", INGEST_RECHECK_AFTER_HOURS="0.0001")
     assert second.get("ingest/skipped_known", 0) == 0
     assert len(article_hits(fixture_server, "baogialai")) - before == len(fixture_server.sites["baogialai"].articles)
+
+
+def test_unreadable_database_closes_the_spider(fixture_server: FixtureServer, tmp_path: Path) -> None:
+    # Only the spider reads the database here (no pipelines, no run recorder): its own failure is what shows.
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "baogialai",
+        "-a",
+        f"start_url={fixture_server.urls['baogialai']}",
+    ]
+    (tmp_path / "not-a-dir").write_text("a file where the database's folder should be", encoding="utf-8")
+    command += ["-s", f"INGEST_DB_URL=sqlite:///{tmp_path}/not-a-dir/news.db", "-s", "ITEM_PIPELINES={}"]
+    command += ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
+    command += ["-s", "EXTENSIONS={}", "-s", "LOG_LEVEL=INFO"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert "Spider closed (ingest_db_error)" in result.stderr
+    assert "cannot read the database" in result.stderr
+    assert fixture_server.hits("baogialai") == []
