@@ -167,6 +167,9 @@ class NewsSpider(scrapy.Spider):
         self.known: KnownStore | None = None
         self.cutoff: datetime | None = self.since
         self._seen: set[str] = set()
+        # Publication dates the site itself gave beside a URL (feed pubDate, WP API date_gmt, news sitemap), by
+        # canonical URL: the article's date when its page prints none (some WordPress themes print no date).
+        self._listed_dates: dict[str, datetime] = {}
 
     # --- start ------------------------------------------------------------------------------------------------
 
@@ -271,6 +274,8 @@ class NewsSpider(scrapy.Spider):
         for entry in entries:
             if not self.is_entry_url(entry.url):
                 continue
+            if entry.published is not None:
+                self._listed_dates.setdefault(canonical_url(entry.url, strip_www=self.site.strip_www), entry.published)
             request = self.article_request(entry.url, when=entry.date)
             if request is not None:
                 yield request
@@ -365,6 +370,14 @@ class NewsSpider(scrapy.Spider):
         if item is None:
             self._stat("ingest/skipped_not_html")
             return
+        if not item.published_raw:
+            listed = self._listed_dates.get(canonical_url(response.url, strip_www=self.site.strip_www))
+            if listed is None and response.request is not None:
+                listed = self._listed_dates.get(canonical_url(response.request.url, strip_www=self.site.strip_www))
+            if listed is not None:
+                # The site's own metadata for this URL, not a guess; counted so it can be audited.
+                item.published_raw = listed.isoformat()
+                self._stat("ingest/published_from_discovery")
         if self.since or self.until:
             # The same rules as the normalize stage (published_raw, then the body's dateline): no date, no drop.
             published = normalize_article(dataclasses.asdict(item), reference=item.fetched_at).get("published")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from ingest.demo.server import FixtureServer
-from ingest.demo.sites import SYNDICATED, UTM
+from ingest.demo.sites import SEED_NUMBER, SYNDICATED, UTM
 from ingest.normalize import canonical_url
 from ingest.registry import load_sites
 from tests.crawl.conftest import ROOT, crawl, rows
@@ -32,7 +32,9 @@ def test_scrapy_list_shows_every_registry_site_and_article() -> None:
     assert "article" in listed
 
 
-def test_wordpress_crawl_is_incremental(fixture_server: FixtureServer, db_url: str, tmp_path: Path) -> None:
+def test_wordpress_crawl_is_incremental(
+    fixture_server: FixtureServer, db_url: str, tmp_path: Path, seed_text: str
+) -> None:
     site = fixture_server.sites["kontumtv"]
     url = fixture_server.urls["kontumtv"]
     first = crawl("kontumtv", db_url, tmp_path / "run1.json", f"start_url={url}")
@@ -47,6 +49,15 @@ def test_wordpress_crawl_is_incremental(fixture_server: FixtureServer, db_url: s
     utm_article = next(a for a in site.articles if a.number == UTM)
     downloads = [t for t in article_hits(fixture_server, "kontumtv") if site.article_path(utm_article) in t]
     assert len(downloads) == 1
+    # The seed report prints no date of its own (only a year-less dateline): the REST API's date for it is used.
+    seed = next(a for a in site.articles if a.number == SEED_NUMBER)
+    (published, body) = rows(
+        db_url,
+        "SELECT published_at, body FROM articles WHERE canonical_url = :u",
+        u=canonical_url(site.article_url(seed)),
+    )[0]
+    assert str(published).startswith(seed.published.astimezone(UTC).date().isoformat())
+    assert seed_text.split("\n")[0].split(". ")[1].strip() in body
 
     # Between runs the site publishes one post; the second run fetches it and no stored article.
     hits_before = len(fixture_server.access_log)
