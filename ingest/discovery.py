@@ -176,10 +176,17 @@ def _child_text(el: etree._Element, *names: str) -> str | None:
 
 
 def _absolute(url: str | None, base_url: str) -> str | None:
+    """``url`` resolved against ``base_url`` when the result is a well-formed http(s) URL with a host, else None
+    (broken IPv6 brackets, bad ports, javascript: and mailto: links are dropped, not raised)."""
     if not url:
         return None
-    joined = urljoin(base_url, url.strip())
-    return joined if urlsplit(joined).scheme in ("http", "https") else None
+    try:
+        joined = urljoin(base_url, url.strip())
+        parts = urlsplit(joined)
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError:
+        return None
+    return joined if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def parse_feed(body: bytes, base_url: str) -> list[Entry]:
@@ -275,9 +282,10 @@ def parse_wp_posts(body: bytes) -> list[Entry]:
         if not isinstance(post, dict):
             continue
         link = post.get("link")
-        if not isinstance(link, str) or urlsplit(link).scheme not in ("http", "https"):
+        url = _absolute(link, "http://invalid/") if isinstance(link, str) and "://" in link else None
+        if url is None:
             continue
-        entries.append(Entry(link, _wp_date(post, "date_gmt", "date"), _wp_date(post, "modified_gmt", "modified")))
+        entries.append(Entry(url, _wp_date(post, "date_gmt", "date"), _wp_date(post, "modified_gmt", "modified")))
     return entries
 
 
@@ -297,7 +305,10 @@ def _wp_date(post: dict[str, Any], gmt_key: str, local_key: str) -> datetime | N
 
 def same_site(url: str, domains: Iterable[str]) -> bool:
     """Whether ``url``'s host is one of ``domains`` or a subdomain of one (the port does not matter)."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
     return any(host == d or host.endswith("." + d) for d in (d.lower() for d in domains))
 
 

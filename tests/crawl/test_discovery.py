@@ -160,3 +160,14 @@ def test_same_site_ignores_port_and_accepts_subdomains() -> None:
     assert same_site("http://127.0.0.1:8080/x", ["127.0.0.1"])
     assert same_site("https://m.baogialai.com.vn/x", ["baogialai.com.vn"])
     assert not same_site("https://baogialai.com.vn.evil.org/x", ["baogialai.com.vn"])
+
+
+def test_malformed_links_are_dropped_not_raised() -> None:
+    html = (
+        '<a href="http://[::1/x">a</a><a href="http://a.vn:99999/">b</a>'
+        '<a href="mailto:x@a.vn">c</a><a href="/ok">d</a>'
+    )
+    page = listing_page(html, "http://a.vn/", is_article=lambda _u: True)
+    assert page.article_urls == ["http://a.vn/ok"]
+    assert not same_site("http://[::1/x", ["a.vn"])
+    assert parse_wp_posts(b'[{"link": "http://[::1/x"}, {"link": "/relative"}]') == []
