@@ -82,6 +82,71 @@ _OPENERS: Final = (
     "Kết thúc chương trình, đoàn công tác đã đến thăm, tặng quà cho các gia đình chính sách, hộ nghèo tại "
     "{place}, động viên bà con vươn lên phát triển kinh tế, ổn định cuộc sống.",
 )
+# Fragments for composed sentences: many small pools, so two articles share few word runs (a 20000-page load
+# site must not look like 20000 near-duplicates to the SimHash deduplicator).
+_WHEN: Final = (
+    "Sáng {d}/{m}",
+    "Chiều {d}/{m}",
+    "Trong tháng {m}",
+    "Từ đầu năm đến nay",
+    "Tuần qua",
+    "Ngay sau Tết",
+    "Trong quý vừa qua",
+    "Tối {d}/{m}",
+    "Đến cuối tháng {m}",
+    "Mấy năm gần đây",
+    "Trước mùa mưa",
+    "Dịp cuối tuần",
+)
+_WHO: Final = (
+    "bà con thôn {village}",
+    "đoàn viên thanh niên xã {commune}",
+    "các hợp tác xã ở {commune}",
+    "lực lượng dân quân {commune}",
+    "giáo viên Trường Tiểu học {commune}",
+    "cán bộ y tế thôn {village}",
+    "nhiều hộ đồng bào Xơ Đăng ở {village}",
+    "Ban quản lý rừng phòng hộ {commune}",
+    "chi hội phụ nữ làng {village}",
+    "người dân vùng lòng hồ {commune}",
+    "các doanh nghiệp nhỏ ở thị trấn {commune}",
+    "tổ tự quản đường làng {village}",
+    "nông dân trồng cà phê tại {commune}",
+    "học sinh bán trú {commune}",
+)
+_DID: Final = (
+    "đã trồng thêm {n} ha sâm dây",
+    "đã sửa chữa {n} mét kênh mương nội đồng",
+    "đã hỗ trợ {n} ngày công làm nhà",
+    "đã tiêm bổ sung cho {n} trẻ em",
+    "đã thu hoạch {n} tấn cà phê",
+    "đã mở {n} lớp xóa mù chữ",
+    "đã cấp {n} thẻ bảo hiểm y tế",
+    "đã bê tông hóa {n} mét đường liên thôn",
+    "đã tổ chức {n} buổi tuyên truyền pháp luật",
+    "đã chuyển đổi {n} ha lúa kém hiệu quả",
+    "đã vận động được {n} triệu đồng",
+    "đã tuần tra {n} lượt trên các tiểu khu rừng",
+    "đã nuôi thử nghiệm {n} lồng cá",
+    "đã lắp đặt {n} bóng đèn năng lượng mặt trời",
+)
+_RESULT: Final = (
+    "vượt kế hoạch đề ra",
+    "góp phần nâng cao thu nhập cho người dân",
+    "được chính quyền địa phương ghi nhận",
+    "tạo thêm việc làm cho lao động nông thôn",
+    "giúp bà con yên tâm sản xuất",
+    "dù thời tiết không thuận lợi",
+    "với sự hỗ trợ của ngành chức năng",
+    "theo đúng tiến độ cam kết",
+    "trong điều kiện nguồn vốn còn hạn chế",
+    "nhờ cách làm sáng tạo, phù hợp phong tục",
+    "và sẽ tiếp tục nhân rộng trong năm tới",
+    "mà không để xảy ra sự cố nào",
+)
+_VILLAGES: Final = ("Kon Rờ Bàng", "Đăk Wơk", "Plei Rơ Wai", "Kon Mơ Nay", "Đăk Xú", "Tea Ro", "Măng Bút", "Ia Tơi")
+_COMMUNES: Final = ("Đăk Pxi", "Ngọk Réo", "Mô Rai", "Đăk Tờ Re", "Ia Khươl", "Sa Nhơn", "Hà Mòn", "Đăk Kôi")
+
 _WRITERS: Final = (
     "Minh Hằng",
     "Quang Vinh",
@@ -152,13 +217,22 @@ def make_article(number: int, *, published: datetime | None = None) -> Article:
         f"Ngày {when.day}/{when.month}, {agency} {action} {topic} năm {year}. "
         f"Tham dự có đại diện lãnh đạo các sở, ngành và {place}."
     )
-    openers = rng.sample(_OPENERS, k=5)
-    paragraphs = tuple(p.format(**values) for p in openers)
+    openers = rng.sample(_OPENERS, k=2)
+    composed = [" ".join(_sentence(rng, when) for _ in range(3)) for _ in range(3)]
+    paragraphs = (openers[0].format(**values), *composed, openers[1].format(**values))
     name, name2 = rng.sample(_WRITERS, k=2)
     byline = rng.choice(_BYLINE_FORMS).format(name=name, name2=name2)
     category = CATEGORIES[number % len(CATEGORIES)]
     tags = (topic, place.split(" ", 1)[1])
     return Article(number, title, when, category, lead, paragraphs, byline, tags)
+
+
+def _sentence(rng: random.Random, when: datetime) -> str:
+    """One composed sentence: when, who, what (with a number), and how it went."""
+    who = rng.choice(_WHO).format(village=rng.choice(_VILLAGES), commune=rng.choice(_COMMUNES))
+    did = rng.choice(_DID).format(n=rng.randint(3, 900))
+    text = f"{rng.choice(_WHEN).format(d=rng.randint(1, 28), m=when.month)}, {who} {did}, {rng.choice(_RESULT)}."
+    return text[0].upper() + text[1:]
 
 
 def syndicated_copy(article: Article, number: int) -> Article:

@@ -114,3 +114,14 @@ def test_texts_are_deterministic_and_long_enough(tmp_path: Path) -> None:
     assert a.title != make_article(8).title
     assert sum(len(p) for p in a.paragraphs) > 400
     assert FixtureServer(seed_path=tmp_path / "missing.txt").sites["kontumtv"].find("/") is None
+
+
+def test_generated_texts_are_not_near_duplicates() -> None:
+    def shingles(n: int) -> set[tuple[str, ...]]:
+        words = " ".join(make_article(n).paragraphs).split()
+        return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+    sets = [shingles(n) for n in range(1, 121)]
+    worst = max(len(a & b) / len(a | b) for i, a in enumerate(sets) for b in sets[i + 1 :])
+    # Load tests need distinct stories: no pair may share most of its word runs.
+    assert worst < 0.5
