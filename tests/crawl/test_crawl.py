@@ -86,13 +86,20 @@ def test_vnpt_and_zcms_sites_collapse_duplicate_urls(fixture_server: FixtureServ
     assert all(t and len(b) > 200 for t, b in titles)
 
 
-def test_syndicated_story_is_stored_once_per_site(fixture_server: FixtureServer, tmp_path: Path) -> None:
+def test_syndicated_story_is_stored_per_site_and_marked_near_duplicate(fixture_server: FixtureServer, tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'news.db'}"
     for name in ("kontumtv", "baogialai"):
         crawl(name, db_url, tmp_path / f"{name}.json", f"start_url={fixture_server.urls[name]}")
     story = next(a for a in fixture_server.sites["kontumtv"].articles if a.number == SYNDICATED)
-    found = rows(db_url, "SELECT site, title FROM articles WHERE title LIKE :t", t=story.title.split(" (số")[0] + "%")
-    assert sorted(site for site, _ in found) == ["baogialai", "kontumtv"]
+    found = rows(
+        db_url,
+        "SELECT site, id, duplicate_of FROM articles WHERE title LIKE :t ORDER BY site",
+        t=story.title.split(" (số")[0] + "%",
+    )
+    assert [site for site, _, _ in found] == ["baogialai", "kontumtv"]
+    # The lightly edited copy is recognised as a near-duplicate of the original crawled first.
+    (_, _, copy_of), (_, original, _) = found
+    assert copy_of == original
 
 
 def test_since_limits_the_crawl(fixture_server: FixtureServer, tmp_path: Path) -> None:
