@@ -90,7 +90,7 @@ class StorePipeline:
         try:
             with session_scope(self.engine) as session:
                 outcomes = write_batch(session, batch, run_id=run_id if isinstance(run_id, int) else None)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, ValueError):  # ValueError: a record the schema cannot hold (a bug upstream)
             self._failed = True
             logger.exception("database error writing %d articles (first %s)", len(batch), batch[0].get("url"))
             if stats is not None:

@@ -1,8 +1,9 @@
 """The validate stage: drop what is not an article, each drop counted per reason and per site.
 
-Reasons: ``no_url``, ``no_title``, ``no_body``, ``short_body`` (under ``INGEST_MIN_BODY_CHARS``), ``listing_page``
-(``ingest.extract.listing.is_article_page`` says no) and ``future_date`` (published after the fetch time plus
-``INGEST_FUTURE_SKEW_HOURS``). Stats: ``ingest/dropped/<reason>`` and ``ingest/dropped/<reason>/<site>``.
+Reasons: ``no_url``, ``url_too_long`` (more than the database holds), ``no_title``, ``no_body``, ``short_body``
+(under ``INGEST_MIN_BODY_CHARS``), ``listing_page`` (``ingest.extract.listing.is_article_page`` says no) and
+``future_date`` (published after the fetch time plus ``INGEST_FUTURE_SKEW_HOURS``). Stats: ``ingest/dropped/<reason>``
+and ``ingest/dropped/<reason>/<site>``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from ingest.db.store import URL_MAX
 from ingest.extract.article import Extracted
 from ingest.extract.listing import is_article_page
 
@@ -28,6 +30,8 @@ def drop_reason(adapter: ItemAdapter, *, min_body_chars: int, future_skew: timed
     """Why this item is not an article, or None when it is one."""
     if not adapter.get("url"):
         return "no_url"
+    if len(adapter.get("canonical_url") or adapter["url"]) > URL_MAX:
+        return "url_too_long"
     title, body = adapter.get("title"), adapter.get("body")
     if not title or not str(title).strip():
         return "no_title"

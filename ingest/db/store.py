@@ -15,6 +15,7 @@ article never fail on a unique constraint. The caller owns the session and the t
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -44,6 +45,9 @@ OUTCOMES: tuple[Outcome, ...] = ("stored", "updated", "unchanged", "duplicate_ex
 
 # Role given to a named author when the byline said nothing about what they did.
 DEFAULT_ROLE = "author"
+# Longest URL and name the schema holds (String columns); longer values are not stored rather than failing a batch.
+URL_MAX = 2000
+NAME_MAX = 300
 
 
 def dialect_insert(session: Session, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
@@ -62,10 +66,23 @@ def _aware(value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _strs(value: Any) -> list[str]:
+def _s(value: Any, limit: int | None = None) -> str | None:
+    """Text for a column: NUL characters removed (PostgreSQL refuses them); None if it cannot fit ``limit``."""
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "")
+    return None if limit is not None and len(value) > limit else value
+
+
+def _strs(value: Any, limit: int | None = None) -> list[str]:
     if not isinstance(value, (list, tuple)):
         return []
-    return [v for v in value if isinstance(v, str) and v.strip()]
+    out = (_s(v, limit) for v in value)
+    return [v for v in out if v and v.strip()]
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str).replace("\\u0000", ""))
 
 
 def compress_html(html: Any) -> bytes | None:
@@ -86,6 +103,8 @@ def search_text(title: str | None, lead: str | None, body: str | None) -> str:
 
 
 def _add_alias(session: Session, url: str, article_id: int, site: str | None, reason: str, now: datetime) -> None:
+    if len(url) > URL_MAX:  # an over-long tracking URL: the canonical one identifies the article anyway
+        return
     stmt = dialect_insert(session, UrlAlias).values(url=url, article_id=article_id, site=site, reason=reason)
     session.execute(stmt.values(created_at=now).on_conflict_do_nothing(index_elements=["url"]))
 
@@ -95,22 +114,27 @@ def _named_id(session: Session, model: type[Author] | type[Organisation] | type[
     return session.execute(select(model.id).where(model.name == name)).scalar_one()
 
 
+def _source_id(session: Session, name: Any) -> int | None:
+    clean = _s(name, NAME_MAX)
+    return _named_id(session, Source, clean) if clean and clean.strip() else None
+
+
 def _write_people(session: Session, article_id: int, rec: Mapping[str, Any]) -> None:
     session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
     session.execute(delete(ArticleOrganisation).where(ArticleOrganisation.article_id == article_id))
     given = rec.get("author_roles")
     roles: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     rows: dict[tuple[int, str], int] = {}
-    for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors")))):
+    for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors"), NAME_MAX))):
         author_id = _named_id(session, Author, name)
-        for role in _strs(roles.get(name)) or [DEFAULT_ROLE]:
+        for role in _strs(roles.get(name), 30) or [DEFAULT_ROLE]:
             rows.setdefault((author_id, role), position)
     if rows:
         session.execute(
             dialect_insert(session, ArticleAuthor).on_conflict_do_nothing(),
             [{"article_id": article_id, "author_id": a, "role": r, "position": p} for (a, r), p in rows.items()],
         )
-    org_ids = {_named_id(session, Organisation, name) for name in _strs(rec.get("organizations"))}
+    org_ids = {_named_id(session, Organisation, name) for name in _strs(rec.get("organizations"), NAME_MAX)}
     if org_ids:
         session.execute(
             dialect_insert(session, ArticleOrganisation).on_conflict_do_nothing(),
@@ -150,26 +174,27 @@ def find_near_duplicate(session: Session, fp: int, *, exclude: int | None = None
 
 
 def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
-    title, lead, body = rec.get("title"), rec.get("lead"), rec.get("body")
+    title, lead, body = _s(rec.get("title")), _s(rec.get("lead")), _s(rec.get("body"))
+    status = rec.get("http_status")
     return {
         "title": title,
         "lead": lead,
         "body": body,
-        "language": rec.get("language"),
+        "language": _s(rec.get("language"), 20),
         "published_at": _aware(rec.get("published")),
-        "published_raw": rec.get("published_raw"),
-        "published_precision": rec.get("published_precision"),
-        "part_of_day": rec.get("part_of_day"),
+        "published_raw": _s(rec.get("published_raw")),
+        "published_precision": _s(rec.get("published_precision"), 10),
+        "part_of_day": _s(rec.get("part_of_day"), 10),
         "modified_at": _aware(rec.get("modified")),
-        "modified_raw": rec.get("modified_raw"),
-        "byline_raw": rec.get("byline_raw"),
+        "modified_raw": _s(rec.get("modified_raw")),
+        "byline_raw": _s(rec.get("byline_raw")),
         "category": _strs(rec.get("category")),
         "tags": _strs(rec.get("tags")),
-        "images": [i for i in rec.get("images") or [] if isinstance(i, Mapping)],
+        "images": _json_safe([i for i in rec.get("images") or [] if isinstance(i, Mapping)]),
         "search_text": search_text(title, lead, body),
         "fetched_at": _aware(rec.get("fetched_at")),
-        "http_status": rec.get("http_status"),
-        "html_encoding": rec.get("encoding"),
+        "http_status": status if isinstance(status, int) and 0 <= status < 1000 else None,
+        "html_encoding": _s(rec.get("encoding"), 40),
         "html_zlib": compress_html(rec.get("html")),
     }
 
@@ -178,7 +203,9 @@ def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | Non
     """Store one record (``ingest.items.ArticleItem`` field names) through the three dedup layers."""
     url: str = rec["url"]
     canon: str = rec.get("canonical_url") or url
-    site: str | None = rec.get("site")
+    if len(canon) > URL_MAX:
+        raise ValueError(f"canonical URL longer than {URL_MAX} characters: {canon[:100]}...")
+    site = _s(rec.get("site"), 100)
     title, body = rec.get("title"), rec.get("body")
     chash: str = rec.get("content_hash") or content_hash(title, body)
     fp_raw = rec.get("fingerprint") if rec.get("content_hash") else fingerprint(title, body)
@@ -219,7 +246,7 @@ def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | Non
         article.content_hash = chash
         article.fingerprint = to_signed(fp) if fp is not None else None
         article.crawl_run_id = run_id
-        article.source_id = _named_id(session, Source, rec["source"]) if rec.get("source") else None
+        article.source_id = _source_id(session, rec.get("source"))
         session.flush()
         _write_bands(session, article.id, fp)
         _write_people(session, article.id, rec)
@@ -248,7 +275,7 @@ def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | Non
         "first_seen_at": seen,
         "last_seen_at": seen,
         "crawl_run_id": run_id,
-        "source_id": _named_id(session, Source, rec["source"]) if rec.get("source") else None,
+        "source_id": _source_id(session, rec.get("source")),
     }
     stmt = dialect_insert(session, Article).values(**values)
     article_id = session.execute(

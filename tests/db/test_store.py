@@ -302,3 +302,30 @@ def test_postgres_search_without_pg_trgm_uses_the_tsvector_index(pg_url: str) ->
         assert "to_tsvector" in str(cond.compile(dialect=eng.dialect))
         assert session.scalars(select(Article.canonical_url).where(cond)).all() == ["https://kontumtv.vn/a/1.html"]
     eng.dispose()
+
+
+def test_values_the_schema_cannot_hold_do_not_fail_the_batch(engine: Engine) -> None:
+    rec = record(
+        "https://kontumtv.vn/a/1.html?" + "x" * 2100,
+        canonical_url="https://kontumtv.vn/a/1.html",
+        title="Quốc\x00 phòng",
+        byline_raw="Tin\x00: A",
+        authors=["Hoài Nam", "N" * 400],
+        organizations=["T" * 400],
+        source="S" * 400,
+        language="x" * 50,
+        images=[{"url": "https://kontumtv.vn/i.jpg", "caption": "ảnh\x00"}],
+    )
+    assert write(engine, rec) == ["stored"]
+    with session_scope(engine) as session:
+        art = session.scalars(select(Article)).one()
+        assert (art.title, art.byline_raw, art.language, art.source_id) == ("Quốc phòng", "Tin: A", None, None)
+        assert art.images == [{"url": "https://kontumtv.vn/i.jpg", "caption": "ảnh"}]
+        assert session.scalars(select(Author.name)).all() == ["Hoài Nam"]
+        assert session.scalars(select(Organisation.name)).all() == []
+    assert count(engine, UrlAlias) == 0  # the over-long fetched URL is not an alias
+
+
+def test_an_over_long_canonical_url_is_refused_clearly(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="longer than 2000"):
+        write(engine, record("https://kontumtv.vn/" + "a" * 2001))

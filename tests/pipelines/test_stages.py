@@ -72,6 +72,7 @@ def test_normalize_accepts_dict_items() -> None:
         ({"body": ""}, "no_body"),
         ({"body": "Chiều 8/7, hội nghị tổng kết."}, "short_body"),
         ({"url": ""}, "no_url"),
+        ({"canonical_url": "https://kontumtv.vn/" + "a" * 2000}, "url_too_long"),
         ({"published": FETCHED + timedelta(days=3)}, "future_date"),
         # A listing: teaser lines, no date of its own, no byline.
         (
