@@ -230,10 +230,12 @@ class NewsSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
 
-    def _in_range(self, when: datetime | None) -> bool:
-        if when is None:
-            return True
-        return not ((self.since and when < self.since) or (self.until and when > self.until))
+    def _in_range(self, when: datetime | None, published: datetime | None = None) -> bool:
+        """Whether a page dated ``when`` (its latest date) may fall in since..until. ``until`` is checked against
+        ``published`` only: an old article modified after ``until`` was still published inside the range."""
+        if when is not None and self.since and when < self.since:
+            return False
+        return not (published is not None and self.until and published > self.until)
 
     def is_article_link(self, url: str) -> bool:
         """Whether a link found on a listing page is one of this site's articles."""
@@ -253,14 +255,16 @@ class NewsSpider(scrapy.Spider):
         # Feeds and post sitemaps list articles; without patterns they are trusted.
         return site.is_article_url(url) if site.article_patterns else True
 
-    def article_request(self, url: str, *, when: datetime | None = None) -> scrapy.Request | None:
+    def article_request(
+        self, url: str, *, when: datetime | None = None, published: datetime | None = None
+    ) -> scrapy.Request | None:
         """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
         not due for a re-check."""
         key = canonical_url(url, strip_www=self.site.strip_www)
         if key in self._seen:
             return None
         self._seen.add(key)
-        if not self._in_range(when):
+        if not self._in_range(when, published):
             self._stat("ingest/skipped_out_of_range")
             return None
         if self.known is not None:
@@ -276,7 +280,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if entry.published is not None:
                 self._listed_dates.setdefault(canonical_url(entry.url, strip_www=self.site.strip_www), entry.published)
-            request = self.article_request(entry.url, when=entry.date)
+            request = self.article_request(entry.url, when=entry.date, published=entry.published)
             if request is not None:
                 yield request
 
@@ -381,7 +385,7 @@ class NewsSpider(scrapy.Spider):
         if self.since or self.until:
             # The same rules as the normalize stage (published_raw, then the body's dateline): no date, no drop.
             published = normalize_article(dataclasses.asdict(item), reference=item.fetched_at).get("published")
-            if isinstance(published, datetime) and not self._in_range(published):
+            if isinstance(published, datetime) and not self._in_range(published, published):
                 self._stat("ingest/skipped_out_of_range")
                 return
         yield item

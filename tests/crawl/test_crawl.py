@@ -86,7 +86,9 @@ def test_vnpt_and_zcms_sites_collapse_duplicate_urls(fixture_server: FixtureServ
     assert all(t and len(b) > 200 for t, b in titles)
 
 
-def test_syndicated_story_is_stored_per_site_and_marked_near_duplicate(fixture_server: FixtureServer, tmp_path: Path) -> None:
+def test_syndicated_story_is_stored_per_site_and_marked_near_duplicate(
+    fixture_server: FixtureServer, tmp_path: Path
+) -> None:
     db_url = f"sqlite:///{tmp_path / 'news.db'}"
     for name in ("kontumtv", "baogialai"):
         crawl(name, db_url, tmp_path / f"{name}.json", f"start_url={fixture_server.urls[name]}")

@@ -73,3 +73,13 @@ def test_article_spider_arguments() -> None:
     assert site is not None
     assert site.name == "baogialai"
     assert spider.site_for("https://example.org/") is None
+
+
+def test_until_looks_at_publication_not_modification() -> None:
+    spider = spider_class("baogialai")(since="2025-06-01", until="2025-06-30")
+    june = datetime(2025, 6, 15, tzinfo=ICT)
+    july = datetime(2025, 7, 5, tzinfo=ICT)
+    assert spider._in_range(july, june)  # published in June, modified in July: in range
+    assert not spider._in_range(july, july)
+    assert not spider._in_range(datetime(2025, 5, 1, tzinfo=ICT), None)  # last touched before `since`
+    assert spider._in_range(None, None)  # undated: never dropped on a guess
