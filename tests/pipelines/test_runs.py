@@ -12,6 +12,7 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.misc import build_from_crawler
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from ingest.db.engine import get_engine, session_scope
 from ingest.db.models import Article, CrawlRun
@@ -145,3 +146,69 @@ def test_database_error_fails_the_process(tmp_path: Path) -> None:
     assert "ingest_db_error" in result.stderr
     [(status, reason, stored, _drops)] = runs(db_url)
     assert (status, reason, stored) == ("failed", "ingest_db_error", 0)
+
+
+KILLED_SPIDER = """
+import time
+
+import scrapy
+from tests.db.articles import BODY_COFFEE, BODY_DEFENCE, BODY_FLOOD, article
+
+BODIES = [BODY_DEFENCE, BODY_COFFEE, BODY_FLOOD]
+
+
+class FiveThenHang(scrapy.Spider):
+    name = "five_then_hang"
+
+    async def start(self):
+        yield scrapy.Request("data:text/plain,listing", callback=self.parse)
+
+    def parse(self, response):
+        for i in range(5):
+            yield article(f"https://kontumtv.vn/a/{i}.html", title=f"Bài số {i}", body=BODIES[i % 3] + f" Số {i}.")
+        if self.settings.getbool("HANG"):
+            yield scrapy.Request("data:text/plain,wait", callback=self.hang)
+
+    def hang(self, response):
+        time.sleep(120)  # the process is killed while here
+"""
+
+
+@pytest.mark.slow
+def test_killed_crawl_loses_at_most_its_open_batch(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+    spider = tmp_path / "five_then_hang.py"
+    spider.write_text(KILLED_SPIDER, encoding="utf-8")
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-s", f"INGEST_DB_URL={db_url}"]
+    command += ["-s", "INGEST_STORE_BATCH_SIZE=2", "-s", "TELNETCONSOLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"]
+
+    def stored() -> int:
+        engine = get_engine(db_url, migrate=False)  # never race the crawl's own migration
+        try:
+            with session_scope(engine) as session:
+                return len(session.scalars(select(Article.id)).all())
+        except OperationalError:  # the crawl has not created the tables yet
+            return 0
+        finally:
+            engine.dispose()
+
+    with (tmp_path / "killed.log").open("w") as log:
+        proc = subprocess.Popen([*command, "-s", "HANG=1"], cwd=ROOT, env=env, stderr=log)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and stored() < 4:
+                time.sleep(0.2)
+            time.sleep(0.5)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert stored() == 4  # two full batches committed; the fifth article was in the open batch
+    assert runs(db_url)[0][:2] == ("running", None)  # the killed run never finished
+
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stored() == 5  # the next run picks the lost article up
