@@ -202,3 +202,19 @@ def test_unreadable_database_closes_the_spider(fixture_server: FixtureServer, tm
     assert "Spider closed (ingest_db_error)" in result.stderr
     assert "cannot read the database" in result.stderr
     assert fixture_server.hits("baogialai") == []
+
+
+def test_http_cache_replays_a_crawl_without_the_site(fixture_server: FixtureServer, tmp_path: Path) -> None:
+    url = fixture_server.urls["baodaklak"]
+    cache = {"HTTPCACHE_ENABLED": "1", "HTTPCACHE_DIR": str(tmp_path / "cache"), "INGEST_INCREMENTAL": "0"}
+    crawl("baodaklak", f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "1.json", f"start_url={url}", **cache)
+    first_targets = {h.target for h in fixture_server.hits("baodaklak") if h.status == 200}
+    hits = len(fixture_server.access_log)
+    second = crawl("baodaklak", f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "2.json", f"start_url={url}", **cache)
+    # Every URL fetched in the first run came from the cache; only an article reached under its other URL form
+    # (with or without the trailing slash, whichever discovery found first this time) went to the site.
+    again = [h.target for h in fixture_server.access_log[hits:]]
+    assert not set(again) & first_targets
+    assert second["httpcache/hit"] >= len(first_targets) - len(again)
+    count = rows(f"sqlite:///{tmp_path / 'b.db'}", "SELECT count(*) FROM articles")[0][0]
+    assert count == len(fixture_server.sites["baodaklak"].articles)
