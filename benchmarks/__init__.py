@@ -1,1 +1,88 @@
-"""Benchmarks: each ``bench_*`` module has a ``main()`` that prints its figures (``make bench``)."""
+"""Benchmarks: each ``bench_*`` module has a ``main()`` that prints its figures (``make bench``).
+
+This package module owns what the bench modules share: the run's scale (``full`` for ``make bench``, ``quick`` for
+``python -m benchmarks --quick``, ``tiny`` for the tests) and :func:`report`, which records one figure for the
+summary table that ``python -m benchmarks`` prints and writes to ``benchmarks/results/latest.md``.
+
+A figure is a ratio against a peer measured in the same run wherever a peer exists (ours vs a bare Scrapy crawl,
+vs dateparser, vs a smaller table, ...); a target that is missed is reported as missed, never hidden.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+RESULTS: Final = Path(__file__).resolve().parent / "results"
+SCALES: Final = ("tiny", "quick", "full")
+
+_state = {"scale": os.environ.get("INGEST_BENCH_SCALE", "full")}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure: ``value`` in ``unit``; ``met`` is None where there is no target."""
+
+    bench: str
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    def verdict(self) -> str:
+        """ "met", "MISSED" or "" (no target)."""
+        if self.met is None:
+            return ""
+        return "met" if self.met else "MISSED"
+
+
+FIGURES: list[Figure] = []
+
+
+def scale() -> str:
+    """The size of this run: "full", "quick" or "tiny"."""
+    value = _state["scale"]
+    if value not in SCALES:
+        raise ValueError(f"INGEST_BENCH_SCALE must be one of {', '.join(SCALES)}, not {value!r}")
+    return value
+
+
+def set_scale(value: str) -> None:
+    """Set the size of the following benches (the harness does this; subprocesses read INGEST_BENCH_SCALE)."""
+    if value not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {value!r}")
+    _state["scale"] = value
+    os.environ["INGEST_BENCH_SCALE"] = value
+
+
+def sized(full: int, quick: int, tiny: int) -> int:
+    """The number for this run's scale."""
+    return {"full": full, "quick": quick, "tiny": tiny}[scale()]
+
+
+def report(
+    bench: str, name: str, value: float, unit: str, *, target: str = "", met: bool | None = None, note: str = ""
+) -> Figure:
+    """Record one figure for the summary table and return it."""
+    figure = Figure(bench, name, float(value), unit, target, met, note)
+    FIGURES.append(figure)
+    return figure
+
+
+def fmt(value: float) -> str:
+    """A figure printed with as many digits as it deserves."""
+    if value != value:  # NaN
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
