@@ -14,8 +14,8 @@ Three CMS families as described in VIETNAMESE.md §4/§6, each under its registr
 * ``baogialai`` (Z-CMS "zce"): ``-post<id>.html`` pages, ``/rss/home.rss``, a sitemap index with a news sitemap,
   home pagination ``?trang=N``; carries a lightly edited copy of one kontumtv story (syndication).
 
-Article texts come from ``content.py`` (templates and sentence fragments written by us). The generated mode is a WordPress site of N
-posts (``WordPressSite(name, generated=N)``) for load tests.
+Article texts come from ``content.py`` (templates and sentence fragments written by us). The generated mode,
+``generated_site(N)``, is a WordPress site of N posts (1 <= N <= 20000) for load tests.
 """
 
 from __future__ import annotations
