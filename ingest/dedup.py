@@ -68,12 +68,18 @@ def _shingles(text: str) -> list[str]:
 
 def simhash(text: str) -> int:
     """64-bit SimHash (unsigned) over word bigrams of the folded text; 0 for empty text."""
-    weights = [0] * BITS
-    for shingle, count in Counter(_shingles(text)).items():
+    counts = Counter(_shingles(text))
+    if not counts:
+        return 0
+    # Per-bit votes, counted column-wise over the shingle hashes written as bit strings (C speed, no per-bit loop
+    # in Python): bit i of the result is set when more weight says 1 than 0.
+    rows = []
+    for shingle, weight in counts.items():
         h = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(BITS):
-            weights[bit] += count if h >> bit & 1 else -count
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+        rows.extend([format(h, "064b")] * weight)
+    half = len(rows) / 2
+    bits = "".join("1" if column.count("1") > half else "0" for column in map("".join, zip(*rows, strict=True)))
+    return int(bits, 2)
 
 
 def fingerprint(title: str | None, body: str | None) -> int | None:

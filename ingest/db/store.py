@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,7 @@ from ingest.db.models import (
     Source,
     UrlAlias,
 )
-from ingest.dedup import NEAR_DISTANCE, bands, content_hash, fingerprint, hamming, to_signed, to_unsigned
+from ingest.dedup import BANDS, NEAR_DISTANCE, bands, content_hash, fingerprint, hamming, to_signed, to_unsigned
 from ingest.normalize import search_key
 
 Outcome = Literal["stored", "updated", "unchanged", "duplicate_exact", "duplicate_near"]
@@ -151,15 +151,19 @@ def _write_bands(session: Session, article_id: int, fp: int | None) -> None:
         )
 
 
+# One statement for every lookup (compiled once): band k is always the k-th key, its value a parameter. SQLite turns
+# the OR of (band, value) pairs into one index probe each; a row-value IN list would scan the table.
+_NEAR_CANDIDATES = (
+    select(Article.id, Article.fingerprint, Article.duplicate_of)
+    .join(FingerprintBand, FingerprintBand.article_id == Article.id)
+    .where(or_(*(and_(FingerprintBand.band == k, FingerprintBand.value == bindparam(f"v{k}")) for k in range(BANDS))))
+    .distinct()
+)
+
+
 def find_near_duplicate(session: Session, fp: int, *, exclude: int | None = None) -> int | None:
     """Id of the earliest original whose fingerprint is within ``NEAR_DISTANCE`` bits of ``fp`` (index lookup)."""
-    same_band = or_(*(and_(FingerprintBand.band == b, FingerprintBand.value == v) for b, v in bands(fp)))
-    candidates = session.execute(
-        select(Article.id, Article.fingerprint, Article.duplicate_of)
-        .join(FingerprintBand, FingerprintBand.article_id == Article.id)
-        .where(same_band)
-        .distinct()
-    ).all()
+    candidates = session.execute(_NEAR_CANDIDATES, {f"v{k}": v for k, v in bands(fp)}).all()
     roots = {
         dup_of or art_id
         for art_id, art_fp, dup_of in candidates
