@@ -153,7 +153,7 @@ def _write_bands(session: Session, article_id: int, fp: int | None) -> None:
 
 # One statement for every lookup (compiled once): band k is always the k-th key, its value a parameter. SQLite turns
 # the OR of (band, value) pairs into one index probe each; a row-value IN list would scan the table.
-_NEAR_CANDIDATES = (
+NEAR_CANDIDATES = (
     select(Article.id, Article.fingerprint, Article.duplicate_of)
     .join(FingerprintBand, FingerprintBand.article_id == Article.id)
     .where(or_(*(and_(FingerprintBand.band == k, FingerprintBand.value == bindparam(f"v{k}")) for k in range(BANDS))))
@@ -163,7 +163,7 @@ _NEAR_CANDIDATES = (
 
 def find_near_duplicate(session: Session, fp: int, *, exclude: int | None = None) -> int | None:
     """Id of the earliest original whose fingerprint is within ``NEAR_DISTANCE`` bits of ``fp`` (index lookup)."""
-    candidates = session.execute(_NEAR_CANDIDATES, {f"v{k}": v for k, v in bands(fp)}).all()
+    candidates = session.execute(NEAR_CANDIDATES, {f"v{k}": v for k, v in bands(fp)}).all()
     roots = {
         dup_of or art_id
         for art_id, art_fp, dup_of in candidates
