@@ -37,6 +37,7 @@ class ArticleItem:
 
     # --- people -----------------------------------------------------------------------------------------------
     byline_raw: str | None = None  # the byline as printed, e.g. "Tin, ảnh: CTV Hiền Lương"
+    authors_hint: list[str] = field(default_factory=list)  # raw structured author names (JSON-LD Person), if any
     authors: list[str] = field(default_factory=list)  # normalised person names, printed order
     author_roles: dict[str, list[str]] = field(default_factory=dict)  # name -> ["writer", "photographer", ...]
     organizations: list[str] = field(default_factory=list)  # e.g. ["TTXVN"]
