@@ -18,8 +18,8 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ingest.db.engine import get_engine, session_scope
-from ingest.db.store import count_outcomes, write_batch
+from ingest.db.engine import get_engine
+from ingest.db.store import count_outcomes, store_batch
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,7 @@ class StorePipeline:
         stats = self.crawler.stats
         run_id = stats.get_value("ingest/run_id") if stats is not None else None
         try:
-            with session_scope(self.engine) as session:
-                outcomes = write_batch(session, batch, run_id=run_id if isinstance(run_id, int) else None)
+            outcomes = store_batch(self.engine, batch, run_id=run_id if isinstance(run_id, int) else None)
         except (SQLAlchemyError, ValueError):  # ValueError: a record the schema cannot hold (a bug upstream)
             self._failed = True
             logger.exception("database error writing %d articles (first %s)", len(batch), batch[0].get("url"))

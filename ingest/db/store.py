@@ -16,15 +16,19 @@ article never fail on a unique constraint. The caller owns the session and the t
 from __future__ import annotations
 
 import json
+import logging
+import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, delete, or_, select
+from sqlalchemy import Engine, and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from ingest.db.engine import session_scope
 from ingest.db.models import (
     Article,
     ArticleAuthor,
@@ -39,6 +43,8 @@ from ingest.db.models import (
 )
 from ingest.dedup import BANDS, NEAR_DISTANCE, bands, content_hash, fingerprint, hamming, to_signed, to_unsigned
 from ingest.normalize import search_key
+
+logger = logging.getLogger(__name__)
 
 Outcome = Literal["stored", "updated", "unchanged", "duplicate_exact", "duplicate_near"]
 OUTCOMES: tuple[Outcome, ...] = ("stored", "updated", "unchanged", "duplicate_exact", "duplicate_near")
@@ -312,3 +318,38 @@ def count_outcomes(outcomes: Iterable[Outcome]) -> dict[Outcome, int]:
     for outcome in outcomes:
         counts[outcome] += 1
     return counts
+
+
+# SQLSTATEs of PostgreSQL errors that only mean "try again": deadlock between workers, serialization failure.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error means another writer got in the way (retrying the transaction may succeed)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _RETRY_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(orig)
+
+
+def store_batch(
+    engine: Engine, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, attempts: int = 3
+) -> list[Outcome]:
+    """``write_batch`` in its own transaction, retried when parallel workers deadlock on the same articles.
+
+    Two workers inserting overlapping URLs in different orders can wait on each other's unique-index entries;
+    PostgreSQL then aborts one of them, and the whole batch is simply written again.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as session:
+                return write_batch(session, records, run_id=run_id)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            logger.warning("batch of %d articles: %s; retrying (%d/%d)", len(records), exc.orig, attempt, attempts)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from ingest.db.models import (
     UTCDateTime,
 )
 from ingest.db.search import search_condition
-from ingest.db.store import NEAR_CANDIDATES, decompress_html, write_batch
+from ingest.db.store import NEAR_CANDIDATES, decompress_html, store_batch, write_batch
 from ingest.dedup import bands
 from tests.db.articles import BODY_COFFEE, BODY_DEFENCE, BODY_FLOOD, VN, lightly_edited
 
@@ -324,3 +325,66 @@ def test_values_the_schema_cannot_hold_do_not_fail_the_batch(engine: Engine) -> 
 def test_an_over_long_canonical_url_is_refused_clearly(engine: Engine) -> None:
     with pytest.raises(ValueError, match="longer than 2000"):
         write(engine, record("https://kontumtv.vn/" + "a" * 2001))
+
+
+@pytest.mark.postgres
+def test_parallel_workers_on_postgres_store_each_article_once(pg_url: str) -> None:
+    import threading
+
+    eng = get_engine(pg_url, migrate=True)
+    bodies = [BODY_DEFENCE, BODY_COFFEE, BODY_FLOOD]
+    records = [
+        record(f"https://kontumtv.vn/a/{i}.html", title=f"Bài {i}", body=f"{bodies[i % 3]} Mục {i}.") for i in range(12)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def worker(batch: list[dict[str, Any]]) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(list(store_batch(eng, batch)))
+        except BaseException as exc:  # reported below, so a failure names its cause
+            errors.append(exc)
+
+    # Same articles, opposite orders: the two transactions wait on each other's unique-index entries.
+    threads = [threading.Thread(target=worker, args=(order,)) for order in (records, records[::-1])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert count(eng, Article) == 12
+    stored = [o for batch in outcomes for o in batch if o in ("stored", "duplicate_near")]
+    assert len(stored) == 12  # each article written by exactly one worker
+    eng.dispose()
+
+
+@pytest.mark.postgres
+def test_a_deadlocked_batch_is_written_again(pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    caplog.set_level(logging.WARNING, logger="ingest.db.store")
+    # The store's side checks for deadlocks after 1 s, the other writer after 10 s: the store is the victim.
+    store_engine = get_engine(pg_url, migrate=True, connect_args={"options": "-c deadlock_timeout=1000"})
+    other_engine = get_engine(pg_url, connect_args={"options": "-c deadlock_timeout=10000"})
+    a = record("https://kontumtv.vn/a/1.html")
+    b = record("https://baogialai.vn/b/2", site="baogialai", title="Cà phê", body=BODY_COFFEE)
+    b.update(authors=[], author_roles={}, organizations=[], source=None)
+    result: list[list[str]] = []
+    with Session(other_engine) as other:
+        write_batch(other, [a])  # holds A's rows (its site, people, URL), uncommitted
+        worker = threading.Thread(target=lambda: result.append(list(store_batch(store_engine, [b, a]))))
+        worker.start()  # writes B, then waits for A's rows
+        time.sleep(0.3)
+        write_batch(other, [b])  # waits for B's rows: a deadlock, which PostgreSQL breaks by aborting the store's batch
+        other.commit()
+    worker.join(timeout=30)
+    assert result == [["unchanged", "unchanged"]]  # the retry found both articles stored by the other writer
+    assert "retrying (1/3)" in caplog.text
+    assert count(store_engine, Article) == 2
+    store_engine.dispose()
+    other_engine.dispose()
