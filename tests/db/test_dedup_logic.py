@@ -6,6 +6,8 @@ import itertools
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.dedup import (
     BANDS,
@@ -84,3 +86,19 @@ def test_signed_round_trip(fp: int) -> None:
     assert -(2**63) <= signed < 2**63
     assert to_unsigned(signed) == fp
     assert hamming(signed, fp) == 0
+
+
+_VI_WORDS = st.sampled_from(
+    ["quốc", "phòng", "hòa", "hoà", "thủy", "thuỷ", "Đà", "Nẵng", "tỉnh", "huyện", "ủy", "ban", "nhân", "dân", "2025"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_VI_WORDS, min_size=1, max_size=60), st.sampled_from([" ", "  ", "\n", " \u00a0"]))
+def test_content_hash_ignores_spacing_case_and_unicode_form(words: list[str], sep: str) -> None:
+    import unicodedata
+
+    text = " ".join(words)
+    variant = unicodedata.normalize("NFD", sep.join(w.upper() for w in words))
+    assert content_hash("Tiêu đề", variant) == content_hash("Tiêu đề", text)
+    assert fingerprint("Tiêu đề", variant) == fingerprint("Tiêu đề", text)

@@ -54,8 +54,7 @@ def test_drops_per_reason_and_json_stats() -> None:
     assert isinstance(safe["odd"], str)
 
 
-def test_recorder_writes_one_row_per_run(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+def test_recorder_writes_one_row_per_run(db_url: str) -> None:
     crawler = make_crawler(db_url)
     crawler.spider = Spider(name="kontumtv")
     recorder = build_from_crawler(CrawlRunRecorder, crawler)
