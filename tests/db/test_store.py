@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 
 from ingest.cli import main
-from ingest.db.engine import current_revision, get_engine, head_revision, schema_problems, session_scope
+from ingest.db.engine import alembic_config, current_revision, get_engine, head_revision, schema_problems, session_scope
 from ingest.db.known import KnownArticles
 from ingest.db.models import (
     Article,
@@ -388,3 +389,22 @@ def test_a_deadlocked_batch_is_written_again(pg_url: str, caplog: pytest.LogCapt
     assert count(store_engine, Article) == 2
     store_engine.dispose()
     other_engine.dispose()
+
+
+def test_migrations_downgrade_and_upgrade_again(db_url: str) -> None:
+    eng = get_engine(db_url, migrate=True)
+    cfg = alembic_config(eng)
+    with eng.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert current_revision(eng) is None
+    with eng.connect() as conn:
+        left = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    assert left == set()
+    eng.dispose()
+    eng = get_engine(db_url, migrate=True)
+    assert schema_problems(eng) == []
+    write(eng, record("https://kontumtv.vn/a/1.html"))
+    with session_scope(eng) as session:
+        assert len(session.scalars(select(Article.id).where(search_condition(session, "quoc phong"))).all()) == 1
+    eng.dispose()
