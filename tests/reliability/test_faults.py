@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
+from ingest import distributed
 from ingest.db.engine import get_engine
 from tests.reliability.conftest import Reference
-from tests.reliability.harness import diff, integrity_problems, kill9, run_crawl, snapshot, start_crawl
-from tests.servers import postgres_server
+from tests.reliability.harness import crawl_env, diff, integrity_problems, kill9, run_crawl, snapshot, start_crawl
+from tests.servers import RedisServer, postgres_server
 
 KILL_TRIALS = int(os.environ.get("INGEST_KILL_TRIALS", "10"))
 
@@ -111,3 +113,38 @@ def test_postgres_restart_mid_crawl_retries_or_fails_loudly(small_site: Referenc
             assert rerun.returncode == 0, rerun.log[-3000:]
             assert diff(small_site.expected, snapshot(db_url)) == []
         assert integrity_problems(db_url) == []
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_killed_distributed_worker_is_recovered_by_reset_and_rerun(
+    small_site: Reference, tmp_path: Path, pg_url: str, redis_srv: RedisServer
+) -> None:
+    # The README's procedure: a worker dies (kill -9) while the other goes on; the requests it had taken from the
+    # shared queue are marked seen but never stored. `python -m ingest.distributed reset` + a rerun completes it.
+    redis_url = redis_srv.url.removesuffix("/0") + "/3"  # a database of its own in the session's redis-server
+    redis.Redis.from_url(redis_url).flushdb()
+    env = crawl_env(INGEST_REDIS_URL=redis_url)
+    mark = len(small_site.server.access_log)
+    workers = [
+        start_crawl(
+            "kontumtv",
+            pg_url,
+            f"start_url={small_site.base}",
+            log=tmp_path / f"w{i}.log",
+            env=env,
+            INGEST_REDIS_MAX_IDLE="2",
+        )
+        for i in range(2)
+    ]
+    assert _wait_for(lambda: small_site.article_hits(mark) >= 15, timeout=60)
+    kill9(workers[0])
+    assert workers[1].wait(120) == 0, (tmp_path / "w1.log").read_text()[-3000:]
+
+    assert distributed.main(["reset", "kontumtv", "--redis-url", redis_url]) == 0
+    rerun = run_crawl("kontumtv", pg_url, f"start_url={small_site.base}", stats_file=tmp_path / "rerun.json",
+                      env=env, INGEST_REDIS_MAX_IDLE="2")  # fmt: skip
+    assert rerun.returncode == 0, rerun.log[-3000:]
+    assert integrity_problems(pg_url) == []
+    assert diff(small_site.expected, snapshot(pg_url)) == []
