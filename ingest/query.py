@@ -1,0 +1,416 @@
+"""Read (and re-derive) stored articles: the functions behind ``ingest query|show|stats|runs|export|reprocess``.
+
+Pure-ish functions over an engine: each takes an engine and plain values and returns plain dicts, so the CLI, a
+notebook and the tests share one implementation. Every SQL statement is built with SQLAlchemy and bound
+parameters; a user's ``--search`` text goes through ``ingest.db.search.search_condition`` (folded, quoted as one
+FTS5 phrase on SQLite, an escaped LIKE/trigram match on PostgreSQL), never into SQL text.
+
+Article dicts use the field names of ``ingest extract`` (DESIGN.md), plus ``id``, ``fetched_at`` and
+``duplicate_of``; dates are ISO 8601 strings in Vietnam's time (+07:00).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from ingest.db.engine import session_scope
+from ingest.db.models import (
+    Article,
+    ArticleAuthor,
+    ArticleOrganisation,
+    Author,
+    CrawlRun,
+    Organisation,
+    Source,
+)
+from ingest.db.search import search_condition
+from ingest.normalize import VN_TZ, search_key
+
+Order = Literal["newest", "oldest", "fetched", "id"]
+ORDERS: tuple[str, ...] = ("newest", "oldest", "fetched", "id")
+
+# The ``ingest extract`` fields (DESIGN.md), in its order, then the stored-row extras.
+EXTRACT_FIELDS: tuple[str, ...] = (
+    "url", "canonical_url", "site", "title", "lead", "body", "language", "published", "published_raw",
+    "published_precision", "part_of_day", "modified", "modified_raw", "authors", "byline_raw", "author_roles",
+    "organizations", "source", "category", "tags", "images", "encoding",
+)  # fmt: skip
+RECORD_FIELDS: tuple[str, ...] = ("id", *EXTRACT_FIELDS, "fetched_at", "duplicate_of")
+
+# Rows fetched per round trip while streaming (authors and organisations are loaded per chunk, not per row).
+_CHUNK = 500
+
+
+class QueryError(ValueError):
+    """A filter that cannot be applied (e.g. a province no registered site belongs to)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to select. Dates are aware datetimes; ``sites`` None means every site."""
+
+    site: Sequence[str] | None = None
+    province: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    author: str | None = None
+    search: str | None = None
+    include_duplicates: bool = False
+    limit: int | None = None
+    order: Order = "newest"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(VN_TZ).isoformat() if value is not None else None
+
+
+def province_sites(province: str) -> list[str]:
+    """Registry site names whose current or pre-2025 province is ``province`` (accent-insensitive)."""
+    from ingest.registry import load_sites, sites_for_province
+
+    found = [site.name for site in sites_for_province(load_sites(), province)]
+    if not found:
+        raise QueryError(f"no registered site in province {province!r}")
+    return found
+
+
+def _author_ids(session: Session, author: str) -> list[int]:
+    # Names are few next to articles: fold them in Python with the same key search uses, so "nguyen van an"
+    # finds "Nguyễn Văn An" on every database.
+    wanted = search_key(author)
+    return [aid for aid, name in session.execute(select(Author.id, Author.name)) if wanted in search_key(name)]
+
+
+def _select(session: Session, filters: Filters) -> Select[Article]:
+    stmt = select(Article)
+    conditions: list[ColumnElement[bool]] = []
+    if filters.site:
+        conditions.append(Article.site.in_(list(filters.site)))
+    if filters.province:
+        conditions.append(Article.site.in_(province_sites(filters.province)))
+    if filters.since is not None:
+        conditions.append(Article.published_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(Article.published_at <= filters.until)
+    if not filters.include_duplicates:
+        conditions.append(Article.duplicate_of.is_(None))
+    if filters.author:
+        ids = _author_ids(session, filters.author)
+        conditions.append(
+            Article.id.in_(select(ArticleAuthor.article_id).where(ArticleAuthor.author_id.in_(ids)))
+            if ids
+            else Article.id.is_(None)
+        )
+    if filters.search is not None:
+        conditions.append(search_condition(session, filters.search))
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    if filters.order == "newest":
+        stmt = stmt.order_by(Article.published_at.is_(None), Article.published_at.desc(), Article.id.desc())
+    elif filters.order == "oldest":
+        stmt = stmt.order_by(Article.published_at.is_(None), Article.published_at.asc(), Article.id.asc())
+    elif filters.order == "fetched":
+        stmt = stmt.order_by(Article.fetched_at.desc(), Article.id.desc())
+    else:
+        stmt = stmt.order_by(Article.id.asc())
+    if filters.limit is not None:
+        stmt = stmt.limit(filters.limit)
+    return stmt
+
+
+def _people(session: Session, ids: Sequence[int]) -> tuple[dict[int, list[tuple[str, str]]], dict[int, list[str]]]:
+    authors: dict[int, list[tuple[str, str]]] = {}
+    rows = session.execute(
+        select(ArticleAuthor.article_id, Author.name, ArticleAuthor.role)
+        .join(Author, Author.id == ArticleAuthor.author_id)
+        .where(ArticleAuthor.article_id.in_(ids))
+        .order_by(ArticleAuthor.article_id, ArticleAuthor.position, ArticleAuthor.role)
+    )
+    for article_id, name, role in rows:
+        authors.setdefault(article_id, []).append((name, role))
+    orgs: dict[int, list[str]] = {}
+    rows2 = session.execute(
+        select(ArticleOrganisation.article_id, Organisation.name)
+        .join(Organisation, Organisation.id == ArticleOrganisation.organisation_id)
+        .where(ArticleOrganisation.article_id.in_(ids))
+        .order_by(Organisation.name)
+    )
+    for article_id, name in rows2:
+        orgs.setdefault(article_id, []).append(name)
+    return authors, orgs
+
+
+def _record(article: Article, source: str | None, people: list[tuple[str, str]], orgs: list[str]) -> dict[str, Any]:
+    names = list(dict.fromkeys(name for name, _ in people))
+    roles: dict[str, list[str]] = {}
+    for name, role in people:
+        roles.setdefault(name, []).append(role)
+    return {
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "site": article.site,
+        "title": article.title,
+        "lead": article.lead,
+        "body": article.body,
+        "language": article.language,
+        "published": _iso(article.published_at),
+        "published_raw": article.published_raw,
+        "published_precision": article.published_precision,
+        "part_of_day": article.part_of_day,
+        "modified": _iso(article.modified_at),
+        "modified_raw": article.modified_raw,
+        "authors": names,
+        "byline_raw": article.byline_raw,
+        "author_roles": roles,
+        "organizations": orgs,
+        "source": source,
+        "category": list(article.category or []),
+        "tags": list(article.tags or []),
+        "images": list(article.images or []),
+        "encoding": article.html_encoding,
+        "fetched_at": _iso(article.fetched_at),
+        "duplicate_of": article.duplicate_of,
+    }
+
+
+def _records(session: Session, articles: Sequence[Article]) -> list[dict[str, Any]]:
+    ids = [a.id for a in articles]
+    authors, orgs = _people(session, ids)
+    source_ids = {a.source_id for a in articles if a.source_id is not None}
+    sources: dict[int, str] = {}
+    if source_ids:
+        sources = dict(session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids))).tuples())
+    return [
+        _record(a, sources.get(a.source_id) if a.source_id else None, authors.get(a.id, []), orgs.get(a.id, []))
+        for a in articles
+    ]
+
+
+def find_articles(engine: Engine, filters: Filters) -> Iterator[dict[str, Any]]:
+    """Stored articles matching ``filters``, in order, as ``ingest extract``-shaped dicts (streamed in chunks)."""
+    with session_scope(engine) as session:
+        result = session.scalars(_select(session, filters).execution_options(yield_per=_CHUNK))
+        for chunk in result.partitions():
+            yield from _records(session, list(chunk))
+
+
+def get_article(engine: Engine, id_or_url: str | int) -> dict[str, Any] | None:
+    """One article by id, canonical URL or any URL it was fetched under (None when not stored)."""
+    from ingest.db.models import UrlAlias
+
+    with session_scope(engine) as session:
+        article: Article | None = None
+        key = str(id_or_url).strip()
+        if key.isdigit():
+            article = session.get(Article, int(key))
+        else:
+            by_url = select(Article).where(or_(Article.canonical_url == key, Article.url == key))
+            article = session.scalars(by_url).first()
+            if article is None:
+                alias = session.scalars(select(UrlAlias).where(UrlAlias.url == key)).first()
+                article = session.get(Article, alias.article_id) if alias is not None else None
+            if article is None:
+                from ingest.normalize import canonical_url
+
+                try:
+                    canon = canonical_url(key)
+                except ValueError:
+                    canon = None
+                if canon and canon != key:
+                    article = session.scalars(select(Article).where(Article.canonical_url == canon)).first()
+        return _records(session, [article])[0] if article is not None else None
+
+
+def stats(engine: Engine) -> list[dict[str, Any]]:
+    """Per site: articles (and near-duplicates), latest publication, last run, share dated and share with an author."""
+    with session_scope(engine) as session:
+        with_author = select(ArticleAuthor.article_id).distinct().subquery()
+        rows = session.execute(
+            select(
+                Article.site,
+                func.count(Article.id),
+                func.sum(case((Article.duplicate_of.is_not(None), 1), else_=0)),
+                func.max(Article.published_at),
+                func.sum(case((Article.published_at.is_not(None), 1), else_=0)),
+                func.count(with_author.c.article_id),
+            )
+            .outerjoin(with_author, with_author.c.article_id == Article.id)
+            .group_by(Article.site)
+            .order_by(Article.site)
+        ).all()
+        last_runs = _last_runs(session)
+    out = []
+    for site, count, dupes, latest, dated, authored in rows:
+        run = last_runs.get(site or "")
+        latest_at = latest.replace(tzinfo=UTC) if latest is not None and latest.tzinfo is None else latest
+        out.append(
+            {
+                "site": site,
+                "articles": int(count),
+                "near_duplicates": int(dupes or 0),
+                "latest_published": _iso(latest_at),
+                "last_run": _iso(run["finished_at"] or run["started_at"]) if run else None,
+                "last_run_status": run["status"] if run else None,
+                "share_dated": round(int(dated or 0) / count, 3) if count else 0.0,
+                "share_with_author": round(int(authored or 0) / count, 3) if count else 0.0,
+            }
+        )
+    return out
+
+
+def _last_runs(session: Session, *, ok_only: bool = False) -> dict[str, dict[str, Any]]:
+    latest = select(CrawlRun.spider, func.max(CrawlRun.id).label("id"))
+    if ok_only:
+        latest = latest.where(CrawlRun.status.in_(("finished", "limited")))
+    sub = latest.group_by(CrawlRun.spider).subquery()
+    runs = session.scalars(select(CrawlRun).join(sub, sub.c.id == CrawlRun.id))
+    return {run.spider: _run_dict(run) for run in runs}
+
+
+def _run_dict(run: CrawlRun) -> dict[str, Any]:
+    stats_ = run.stats or {}
+    return {
+        "id": run.id,
+        "spider": run.spider,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "status": run.status,
+        "finish_reason": run.finish_reason,
+        "items_stored": run.items_stored,
+        "pages": int(stats_.get("downloader/response_count", 0) or 0),
+        "errors": int(stats_.get("log_count/ERROR", 0) or 0),
+        "drops": dict(run.drops or {}),
+        "stats": dict(stats_),
+    }
+
+
+def runs(engine: Engine, limit: int = 20, *, spider: str | None = None) -> list[dict[str, Any]]:
+    """The most recent crawl runs (newest first) with their stats; dates as ISO strings in Vietnam's time."""
+    with session_scope(engine) as session:
+        stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+        if spider:
+            stmt = stmt.where(CrawlRun.spider == spider)
+        found = [_run_dict(run) for run in session.scalars(stmt)]
+    for run in found:
+        run["started_at"], run["finished_at"] = _iso(run["started_at"]), _iso(run["finished_at"])
+    return found
+
+
+def site_health(engine: Engine, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Per site name: articles stored, last successful run's end, last run's status and yield (articles written)."""
+    with session_scope(engine) as session:
+        counts = dict(session.execute(select(Article.site, func.count(Article.id)).group_by(Article.site)).all())
+        last_ok = _last_runs(session, ok_only=True)
+        last = _last_runs(session)
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        ok, run = last_ok.get(name), last.get(name)
+        out[name] = {
+            "articles": int(counts.get(name, 0)),
+            "last_success": _iso(ok["finished_at"]) if ok else None,
+            "last_status": run["status"] if run else None,
+            "last_yield": run["items_stored"] if run else None,
+        }
+    return out
+
+
+def stored_sites(engine: Engine) -> list[str]:
+    """Site names that have stored articles."""
+    with session_scope(engine) as session:
+        return [s for s in session.scalars(select(Article.site).distinct()) if s]
+
+
+ReprocessOutcome = Literal["updated", "unchanged", "no_html", "failed"]
+
+
+def reprocess(
+    engine: Engine, filters: Filters, *, site_profiles: Mapping[str, Any] | None = None
+) -> Iterator[tuple[int, ReprocessOutcome, str]]:
+    """Re-extract and re-normalise stored raw HTML of the selected articles, updating their rows (no network).
+
+    Yields ``(article id, outcome, detail)`` per article. Content changes go through the store's
+    ``write_article`` (so the old content is kept as a version and the search index follows); metadata-only
+    changes (a date or byline rule fixed) update the row's normalised fields in place.
+    """
+    from ingest.db import store
+    from ingest.extract import extract_article
+    from ingest.normalize import normalize_article
+
+    profiles = site_profiles or {}
+    with session_scope(engine) as session:
+        ids = list(session.scalars(_select(session, filters).with_only_columns(Article.id)))
+    for article_id in ids:
+        with session_scope(engine) as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                continue
+            if not article.html_zlib:
+                yield article_id, "no_html", "no raw HTML stored"
+                continue
+            try:
+                html = zlib.decompress(article.html_zlib)
+                profile = profiles.get(article.site or "")
+                raw = extract_article(html, article.url, fetched_at=article.fetched_at, site=profile)
+                fields = normalize_article(
+                    asdict(raw),
+                    reference=article.fetched_at,
+                    month_first=bool(getattr(profile, "month_first", False)),
+                )
+            except Exception as exc:  # one bad page must not stop a reprocess of thousands
+                yield article_id, "failed", f"{type(exc).__name__}: {exc}"
+                continue
+            rec = {
+                **asdict(raw),
+                **fields,
+                "url": article.url,
+                "canonical_url": article.canonical_url,  # the row's identity does not move
+                "site": article.site,
+                "html": html,
+                "fetched_at": article.fetched_at,
+                "http_status": article.http_status,
+            }
+            before = _comparable(article)
+            outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC))
+            if outcome != "updated":
+                # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
+                article.published_at = fields.get("published")
+                article.published_raw = raw.published_raw
+                article.published_precision = fields.get("published_precision")
+                article.part_of_day = fields.get("part_of_day")
+                article.modified_at = fields.get("modified")
+                article.modified_raw = raw.modified_raw
+                article.byline_raw = raw.byline_raw
+                article.lead = fields.get("lead")
+                article.category = list(fields.get("category") or [])
+                article.tags = list(fields.get("tags") or [])
+                article.source_id = store._source_id(session, fields.get("source"))  # the store's own helper
+                session.flush()
+                store._write_people(session, article.id, rec)
+            session.flush()
+            session.refresh(article)
+            changed = _comparable(article) != before or outcome == "updated"
+            yield article_id, "updated" if changed else "unchanged", ""
+
+
+def _comparable(article: Article) -> tuple[Any, ...]:
+    return (
+        article.title,
+        article.lead,
+        article.body,
+        article.published_at,
+        article.published_precision,
+        article.modified_at,
+        article.byline_raw,
+        article.source_id,
+        tuple(article.category or []),
+        tuple(article.tags or []),
+        tuple((a.author_id, a.role) for a in article.authors),
+    )
