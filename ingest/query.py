@@ -31,6 +31,7 @@ from ingest.db.models import (
     Source,
 )
 from ingest.db.search import search_condition
+from ingest.db.store import DEFAULT_ROLE
 from ingest.normalize import VN_TZ, search_key
 
 Order = Literal["newest", "oldest", "fetched", "id"]
@@ -151,7 +152,9 @@ def _record(article: Article, source: str | None, people: list[tuple[str, str]],
     names = list(dict.fromkeys(name for name, _ in people))
     roles: dict[str, list[str]] = {}
     for name, role in people:
-        roles.setdefault(name, []).append(role)
+        # The store files a name printed without a role under DEFAULT_ROLE; `ingest extract` lists only printed roles.
+        if role != DEFAULT_ROLE:
+            roles.setdefault(name, []).append(role)
     return {
         "id": article.id,
         "url": article.url,
