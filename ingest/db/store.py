@@ -10,7 +10,8 @@ For each record, in order (earlier records of the same batch are visible to late
    ``fingerprint_bands`` index) is stored with ``duplicate_of`` = the earliest original.
 
 Inserts are ``INSERT .. ON CONFLICT`` statements (SQLite and PostgreSQL), so parallel workers writing the same
-article never fail on a unique constraint. The caller owns the session and the transaction.
+article never fail on a unique constraint. ``write_batch`` runs in the caller's session and transaction;
+``store_batch`` owns one transaction per batch and writes it again when it deadlocks with another worker.
 """
 
 from __future__ import annotations
