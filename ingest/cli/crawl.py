@@ -139,7 +139,7 @@ class SiteResult:
 
 
 def crawl_command(site: str, db_url: str, stats_file: Path, *, since: datetime | None, settings: Sequence[str],
-                  max_pages: int | None) -> list[str]:  # fmt: skip
+                  max_pages: int | None, arguments: Sequence[str] = ()) -> list[str]:  # fmt: skip
     """The ``scrapy crawl`` command line for one site."""
     command = [sys.executable, "-m", "scrapy", "crawl", site]
     command += ["-s", f"INGEST_DB_URL={db_url}", "-s", f"INGEST_STATS_FILE={stats_file}"]
@@ -147,6 +147,8 @@ def crawl_command(site: str, db_url: str, stats_file: Path, *, since: datetime |
         command += ["-a", f"since={since.isoformat()}"]
     if max_pages is not None:
         command += ["-a", f"max_pages={max_pages}"]
+    for argument in arguments:
+        command += ["-a", argument]
     for setting in settings:
         command += ["-s", setting]
     return command
@@ -172,6 +174,7 @@ def run_sites(
     expected: dict[str, int],
     since: datetime | None = None,
     settings: Sequence[str] = (),
+    arguments: Sequence[str] = (),
     max_pages: int | None = None,
     jobs: int = 1,
     log_dir: Path,
@@ -185,7 +188,9 @@ def run_sites(
         while pending and len(running) < max(1, jobs):
             site = pending.pop(0)
             stats_file = log_dir / f"{site}.stats.json"
-            command = crawl_command(site, db_url, stats_file, since=since, settings=settings, max_pages=max_pages)
+            command = crawl_command(
+                site, db_url, stats_file, since=since, settings=settings, max_pages=max_pages, arguments=arguments
+            )
             running[site] = (_start(site, command, log_dir / f"{site}.log"), time.monotonic())
         time.sleep(0.1)
         for site, (proc, started) in list(running.items()):
@@ -279,6 +284,8 @@ def _resolve_sites(names: tuple[str, ...], all_sites: bool, province: str | None
 @click.option("-j", "--jobs", type=click.IntRange(min=1, max=32), default=1, show_default=True,
               help="Sites crawled in parallel (one scrapy process each).")  # fmt: skip
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting (repeatable).")
+@click.option("-a", "--arg", "arguments", multiple=True, metavar="NAME=VALUE",
+              help="A spider argument for every site, e.g. start_url= for a mirror (repeatable).")  # fmt: skip
 @click.option("--lock-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The overlap lock [default: beside the SQLite file, else data/ingest-crawl.lock].")  # fmt: skip
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -293,6 +300,7 @@ def crawl(
     min_articles: int | None,
     jobs: int,
     settings: tuple[str, ...],
+    arguments: tuple[str, ...],
     lock_file: Path | None,
     log_dir: Path | None,
     db_url: str,
@@ -308,9 +316,10 @@ def crawl(
       ingest crawl baokontum baoquangngai --since 2025-07-01
       ingest crawl --province "Kon Tum" -j 2 --log-dir logs/
     """
-    for setting in settings:
-        if "=" not in setting:
-            raise BadInput(f"-s {setting!r}: expected NAME=VALUE")
+    for flag, values in (("-s", settings), ("-a", arguments)):
+        for value in values:
+            if "=" not in value:
+                raise BadInput(f"{flag} {value!r}: expected NAME=VALUE")
     names, expected = _resolve_sites(sites, all_sites, province)
     if min_articles is not None:
         expected = dict.fromkeys(names, min_articles)
@@ -322,7 +331,7 @@ def crawl(
         with crawl_lock(lock_path), tempfile.TemporaryDirectory(prefix="ingest-crawl-") as tmp:
             logs = log_dir or Path(tmp)
             logs.mkdir(parents=True, exist_ok=True)
-            results = _run_with_progress(names, db_url, expected, since, settings, max_pages, jobs, logs)
+            results = _run_with_progress(names, db_url, expected, since, settings, arguments, max_pages, jobs, logs)
     except CrawlLocked as exc:
         click.echo(f"Error: {exc}; not starting a second one.", err=True)
         raise SystemExit(EXIT_LOCKED) from None
@@ -345,6 +354,7 @@ def _run_with_progress(
     expected: dict[str, int],
     since: datetime | None,
     settings: Sequence[str],
+    arguments: Sequence[str],
     max_pages: int | None,
     jobs: int,
     logs: Path,
@@ -353,6 +363,7 @@ def _run_with_progress(
         "expected": expected,
         "since": since,
         "settings": settings,
+        "arguments": arguments,
         "max_pages": max_pages,
         "jobs": jobs,
         "log_dir": logs,
