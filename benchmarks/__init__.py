@@ -60,6 +60,13 @@ def set_scale(value: str) -> None:
     os.environ["INGEST_BENCH_SCALE"] = value
 
 
+def results_dir() -> Path:
+    """Where cached bench databases and summaries go: ``$INGEST_BENCH_RESULTS`` or ``benchmarks/results``."""
+    path = Path(os.environ.get("INGEST_BENCH_RESULTS") or RESULTS)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def sized(full: int, quick: int, tiny: int) -> int:
     """The number for this run's scale."""
     return {"full": full, "quick": quick, "tiny": tiny}[scale()]

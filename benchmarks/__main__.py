@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 import benchmarks
-from benchmarks import FIGURES, RESULTS, ROOT, Figure, fmt
+from benchmarks import FIGURES, ROOT, Figure, fmt, results_dir
 
 # Cheap, pure-function benches first; the ones that build big databases or crawl last.
 ORDER = ("dates", "extract", "storage", "dedup", "query", "crawl", "memory")
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             errors[name] = error
     text = summary(figures, timings, errors, scale)
     print("\n=== summary ===\n" + text)
-    output = args.output or RESULTS / ("latest.md" if scale == "full" and not args.only else f"latest-{scale}.md")
+    output = args.output or results_dir() / ("latest.md" if scale == "full" and not args.only else f"latest-{scale}.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     print(f"written to {output}")

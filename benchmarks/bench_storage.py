@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,12 +118,20 @@ class Result:
     bare_rate: float
 
 
+# A function giving the URL of a fresh, empty PostgreSQL database by name; None starts a throw-away server. The
+# tests set it to their session server's ``create_database`` (one server per test process is enough).
+PG_DATABASE: Callable[[str], str] | None = None
+
+
 @contextmanager
-def _postgres() -> Iterator[Any]:
+def _postgres() -> Iterator[Callable[[str], str]]:
+    if PG_DATABASE is not None:
+        yield PG_DATABASE
+        return
     from tests.servers import postgres_server
 
     with postgres_server() as server:
-        yield server
+        yield server.create_database
 
 
 def main() -> None:
@@ -145,8 +153,8 @@ def main() -> None:
         print(f"MISSED: SQLite store rate {lite.store_rate:,.0f}/s is under the {TARGET_PER_S:,}/s target")
     pg_records = records[: max(batch, min(n, int(lite.written * 1.5)))]  # PostgreSQL: about as many as SQLite took
     try:
-        with _postgres() as server:
-            pg = measure("PostgreSQL", server.create_database, pg_records, batch, budget)
+        with _postgres() as create_database:
+            pg = measure("PostgreSQL", create_database, pg_records, batch, budget)
     except (OSError, RuntimeError) as exc:  # no PostgreSQL binaries here: say so, carry on
         print(f"PostgreSQL skipped: {exc}")
         return
