@@ -362,8 +362,18 @@ def reprocess(
                 html = zlib.decompress(article.html_zlib)
                 profile = profiles.get(article.site or "")
                 raw = extract_article(html, article.url, fetched_at=article.fetched_at, site=profile)
+                raw_fields = asdict(raw)
+                # A raw value the page does not print came from elsewhere at crawl time (the feed's pubDate, the
+                # WP API date, the sitemap): keep it, or reprocessing would lose what the crawl knew.
+                for key, stored in (
+                    ("published_raw", article.published_raw),
+                    ("modified_raw", article.modified_raw),
+                    ("byline_raw", article.byline_raw),
+                ):
+                    if not raw_fields.get(key) and stored:
+                        raw_fields[key] = stored
                 fields = normalize_article(
-                    asdict(raw),
+                    raw_fields,
                     reference=article.fetched_at,
                     month_first=bool(getattr(profile, "month_first", False)),
                 )
@@ -371,7 +381,7 @@ def reprocess(
                 yield article_id, "failed", f"{type(exc).__name__}: {exc}"
                 continue
             rec = {
-                **asdict(raw),
+                **raw_fields,
                 **fields,
                 "url": article.url,
                 "canonical_url": article.canonical_url,  # the row's identity does not move
@@ -385,12 +395,12 @@ def reprocess(
             if outcome != "updated":
                 # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
                 article.published_at = fields.get("published")
-                article.published_raw = raw.published_raw
+                article.published_raw = raw_fields.get("published_raw")
                 article.published_precision = fields.get("published_precision")
                 article.part_of_day = fields.get("part_of_day")
                 article.modified_at = fields.get("modified")
-                article.modified_raw = raw.modified_raw
-                article.byline_raw = raw.byline_raw
+                article.modified_raw = raw_fields.get("modified_raw")
+                article.byline_raw = raw_fields.get("byline_raw")
                 article.lead = fields.get("lead")
                 article.category = list(fields.get("category") or [])
                 article.tags = list(fields.get("tags") or [])

@@ -44,11 +44,15 @@ def page_html(title: str, date: str, byline: str, sentence: str) -> str:
     )
 
 
-def record(url: str, site: str, html: str) -> dict[str, Any]:
-    """What the crawl's pipelines hand the store for this page (extract + normalise, as ingest extract does)."""
-    raw = extract_article(html.encode(), url, fetched_at=FETCHED)
-    fields = normalize_article(asdict(raw), reference=FETCHED)
-    return {**asdict(raw), **fields, "url": url, "site": site, "html": html.encode(), "fetched_at": FETCHED}
+def record(url: str, site: str, html: str, *, published_raw: str | None = None) -> dict[str, Any]:
+    """What the crawl's pipelines hand the store for this page (extract + normalise, as ingest extract does);
+    ``published_raw`` stands for a date the spider found beside the URL (feed, sitemap) when the page prints none.
+    """
+    raw = asdict(extract_article(html.encode(), url, fetched_at=FETCHED))
+    if published_raw and not raw["published_raw"]:
+        raw["published_raw"] = published_raw
+    fields = normalize_article(raw, reference=FETCHED)
+    return {**raw, **fields, "url": url, "site": site, "html": html.encode(), "fetched_at": FETCHED}
 
 
 @pytest.fixture

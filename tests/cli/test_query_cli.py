@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -18,7 +19,9 @@ from sqlalchemy import create_engine, text
 
 from ingest.cli import main
 from ingest.cli.extract import extract_record
-from tests.cli.conftest import PAGES, page_html
+from ingest.db.engine import get_engine, session_scope
+from ingest.db.store import write_article
+from tests.cli.conftest import FETCHED, PAGES, page_html, record
 
 ROOT = Path(__file__).resolve().parents[2]
 INGEST = str(Path(sys.executable).with_name("ingest"))  # the installed console script a user runs
@@ -225,6 +228,25 @@ def test_reprocess_rederives_fields_from_the_stored_html(news_db: str) -> None:
     assert shown["published"] == "2021-12-14T09:00:00+07:00"
     assert shown["authors"] == ["Hiền Lương"]
     assert "updated 0, unchanged 4" in run("reprocess", "--db", news_db, "--include-duplicates").output
+
+
+def test_reprocess_keeps_a_date_the_crawl_had_from_discovery(news_db: str) -> None:
+    # A page that prints no date; the crawl took it from the site's feed (published_raw beside the URL).
+    html = page_html("Bài không in ngày đăng", "", "Lê Văn Tám", "Nội dung bài viết " * 20).replace(
+        "<div class='date'>Cập nhật: </div>", ""
+    )
+    url = "https://kontumtv.example.vn/khong-ngay.html"
+    assert record(url, "kontumtv", html)["published"] is None
+    rec = record(url, "kontumtv", html, published_raw="2025-06-01T01:00:00+00:00")
+    assert rec["published"] == datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
+    engine = get_engine(news_db)
+    with session_scope(engine) as session:
+        assert write_article(session, rec, run_id=None, now=FETCHED) == "stored"
+    engine.dispose()
+    result = run("reprocess", "--db", news_db, "--search", "khong in ngay dang")
+    assert "unchanged 1" in result.output, result.output
+    shown = titles(run("query", "--db", news_db, "--since", "2025-06-01", "--until", "2025-06-01", "--format", "jsonl"))
+    assert shown == ["Bài không in ngày đăng"]
 
 
 def _command_paths() -> list[tuple[str, ...]]:
