@@ -46,6 +46,10 @@ def test_crawl_never_prints_or_records_the_database_password(pg_server: Postgres
     assert PASSWORD not in crawl.log
     assert PASSWORD not in json.dumps(crawl.stats, default=str)
     assert PASSWORD not in _everything_stored(db_url)
+    for args in (["runs"], ["runs", "--json"], ["stats"], ["query", "--format", "jsonl"]):
+        result = CliRunner().invoke(cli_main, [*args, "--db", db_url])
+        assert result.exit_code == 0, result.output
+        assert PASSWORD not in result.output
 
 
 def test_unreachable_database_error_is_loud_and_hides_the_password(tmp_path: Path) -> None:
@@ -56,7 +60,9 @@ def test_unreachable_database_error_is_loud_and_hides_the_password(tmp_path: Pat
     assert PASSWORD not in crawl.log
 
 
-@pytest.mark.parametrize("command", [["db", "check"], ["db", "upgrade"]])
+@pytest.mark.parametrize(
+    "command", [["db", "check"], ["db", "upgrade"], ["runs"], ["stats"], ["query"], ["export"], ["show", "1"]]
+)
 def test_db_commands_hide_the_password_in_errors(command: list[str]) -> None:
     result = CliRunner().invoke(cli_main, [*command, "--db", f"postgresql+psycopg://ingest:{PASSWORD}@127.0.0.1:1/x"])
     assert result.exit_code != 0
