@@ -286,3 +286,31 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     result = run(*path, "--help")
     assert result.exit_code == 0, result.output
     assert "Example" in result.output, f"`ingest {' '.join(path)} --help` shows no example"
+
+
+def test_province_current_or_before_2025(news_db: str) -> None:
+    kon_tum = run("query", "--db", news_db, "--province", "kon tum", "--format", "jsonl", "--include-duplicates")
+    assert {json.loads(line)["site"] for line in kon_tum.output.splitlines()} == {"kontumtv"}
+    quang_ngai = run("query", "--db", news_db, "--province", "Quảng Ngãi", "--format", "jsonl")
+    assert {json.loads(line)["site"] for line in quang_ngai.output.splitlines()} == {"kontumtv", "baoquangngai"}
+    assert "Atlantis" in assert_clean_error(run("query", "--db", news_db, "--province", "Atlantis"), code=2)
+
+
+@pytest.mark.postgres
+def test_query_on_postgresql(pg_url: str) -> None:
+    from tests.cli.conftest import fill
+
+    fill(pg_url)
+    assert titles(run("query", "--db", pg_url, "--search", "quoc phong", "--format", "jsonl")) == [PAGES[0][2]]
+    assert titles(run("query", "--db", pg_url, "--search", "Đà Nẵng", "--format", "jsonl")) == [PAGES[1][2]]
+    for nasty in ("\"'; DROP TABLE articles; --", "100%_\\", "quoc' OR '1'='1"):
+        assert titles(run("query", "--db", pg_url, "--search", nasty, "--format", "jsonl")) == []
+    assert titles(
+        run("query", "--db", pg_url, "--until", "2025-07-01", "--since", "2025-07-01", "--format", "jsonl")
+    ) == [PAGES[1][2]]
+    assert titles(run("query", "--db", pg_url, "--author", "nguyen thi", "--format", "jsonl")) == [PAGES[2][2]]
+    stats = {r["site"]: r for r in json.loads(run("stats", "--db", pg_url, "--json").output)}
+    assert stats["kontumtv"]["articles"] == 2
+    assert stats["kontumtv"]["share_with_author"] == 1.0
+    result = run("reprocess", "--db", pg_url, "--include-duplicates")
+    assert "updated 0, unchanged 4" in result.output, result.output
