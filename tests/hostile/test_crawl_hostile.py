@@ -21,6 +21,9 @@ from tests.reliability.harness import Crawl, integrity_problems, run_crawl
 
 CANARY = "TOP-SECRET-XXE-CANARY-8f3a"
 
+# One worker runs the module-scoped crawl once (make test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("hostile_crawl")
+
 
 @dataclass
 class HostileCrawl:

@@ -23,6 +23,9 @@ from tests.servers import RedisServer, postgres_server
 
 KILL_TRIALS = int(os.environ.get("INGEST_KILL_TRIALS", "10"))
 
+# One worker runs the module-scoped crawl once (make test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("reliability_small_site")
+
 
 def _wait_for(predicate: object, timeout: float) -> bool:
     assert callable(predicate)

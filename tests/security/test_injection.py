@@ -22,7 +22,11 @@ from tests.reliability.harness import run_crawl
 
 # The CLI leaves a PostgreSQL connection to the garbage collector when a command refuses a value after opening the
 # database (psycopg then warns "deleted while still open"); harmless for a one-shot process, reported, not our subject.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    # One worker builds the module's database once (make test runs with --dist loadgroup).
+    pytest.mark.xdist_group("injection_db"),
+]
 
 INJECTIONS = [
     "' OR '1'='1",
