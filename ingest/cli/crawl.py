@@ -9,7 +9,8 @@ more cores, and gives each site its own log. Every run is recorded in ``crawl_ru
 A site *fails* when its process exits non-zero, its run status is not finished/limited (e.g. ``ingest_db_error``),
 or it saw fewer articles than its registry ``expected_min_articles`` (``--min-articles`` overrides,
 ``--min-articles 0`` turns the check off). Exit codes: 0 all sites fine, 1 a site failed, 2 bad input,
-75 (EX_TEMPFAIL) another ``ingest crawl`` holds the lock, so a scheduler can tell "busy" from "broken".
+75 (EX_TEMPFAIL) another ``ingest crawl`` holds the lock, so a scheduler can tell "busy" from "broken", 130
+interrupted (Ctrl-C or SIGTERM: the running spiders are stopped gracefully and their runs recorded).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import fcntl
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_LOCKED = 75  # sysexits.h EX_TEMPFAIL: "try again later"
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
 
 # Stats counting the articles a site showed us this run, new or already stored (incremental runs skip these).
 SEEN_KEYS = (
@@ -184,10 +187,43 @@ def run_sites(
     pending = list(sites)
     running: dict[str, tuple[subprocess.Popen[bytes], float]] = {}
     results: dict[str, SiteResult] = {}
+    try:
+        _crawl_loop(pending, running, results, db_url, expected, since, settings, arguments, max_pages, jobs,
+                    log_dir, on_done)  # fmt: skip
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM from systemd) or broken: stop the spiders cleanly, each closes its run.
+        for proc, _ in running.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc, _ in running.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        raise
+    return [results[s] for s in sites]
+
+
+def _crawl_loop(
+    pending: list[str],
+    running: dict[str, tuple[subprocess.Popen[bytes], float]],
+    results: dict[str, SiteResult],
+    db_url: str,
+    expected: dict[str, int],
+    since: datetime | None,
+    settings: Sequence[str],
+    arguments: Sequence[str],
+    max_pages: int | None,
+    jobs: int,
+    log_dir: Path,
+    on_done: Any,
+) -> None:
     while pending or running:
         while pending and len(running) < max(1, jobs):
             site = pending.pop(0)
             stats_file = log_dir / f"{site}.stats.json"
+            # A kept --log-dir may hold the last run's stats: a crawl that dies early must not inherit them.
+            stats_file.unlink(missing_ok=True)
             command = crawl_command(
                 site, db_url, stats_file, since=since, settings=settings, max_pages=max_pages, arguments=arguments
             )
@@ -212,7 +248,6 @@ def run_sites(
             results[site] = result
             if on_done is not None:
                 on_done(result)
-    return [results[s] for s in sites]
 
 
 def _with_recorded_run(db_url: str, stats: dict[str, Any]) -> dict[str, Any]:
@@ -327,6 +362,8 @@ def crawl(
     # error here, and parallel spiders do not race to migrate a new database.
     open_engine(db_url, write=True).dispose()
     lock_path = lock_file or default_lock_path(db_url)
+    # systemd stops a unit with SIGTERM: treat it like Ctrl-C so the spiders are stopped, not orphaned.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with crawl_lock(lock_path), tempfile.TemporaryDirectory(prefix="ingest-crawl-") as tmp:
             logs = log_dir or Path(tmp)
@@ -335,8 +372,13 @@ def crawl(
     except CrawlLocked as exc:
         click.echo(f"Error: {exc}; not starting a second one.", err=True)
         raise SystemExit(EXIT_LOCKED) from None
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted; the running spiders were stopped and their runs recorded.", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
     except OSError as exc:
         raise click.ClickException(f"cannot use lock file {lock_path}: {exc.strerror or exc}") from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = [r for r in results if r.problem]
     ok = len(results) - len(failed)
     click.echo(f"crawled {len(results)} site(s) into {shown_url(db_url)}: {ok} ok, {len(failed)} failed")
@@ -346,6 +388,10 @@ def crawl(
             click.echo("  " + result.log_tail.replace("\n", "\n  "), err=True)
     if failed:
         raise SystemExit(EXIT_FAILED)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _run_with_progress(

@@ -114,3 +114,28 @@ def test_bad_crawl_input(args: list[str], needle: str, tmp_path: Path) -> None:
     assert len(lines) == 1, lines
     assert needle in lines[0]
     assert not (tmp_path / "n.db").exists()  # nothing started
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_spiders_and_records_their_runs(site: FixtureServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'news.db'}"
+    logs = tmp_path / "logs"
+    slow = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=1", "-s", "TELNETCONSOLE_ENABLED=0"]
+    proc = subprocess.Popen(
+        [INGEST, "crawl", "kontumtv", "-a", f"start_url={site.urls['kontumtv']}", *slow, "--db", db,
+         "--log-dir", str(logs)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not site.hits("kontumtv"):  # the spider is crawling
+        assert time.monotonic() < deadline
+        assert proc.poll() is None
+        time.sleep(0.2)
+    proc.terminate()  # what systemd does to stop the unit
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    with create_engine(db).connect() as conn:
+        runs = conn.execute(text("SELECT status, finish_reason FROM crawl_runs")).all()
+    assert runs == [("cancelled", "shutdown")]

@@ -314,3 +314,11 @@ def test_query_on_postgresql(pg_url: str) -> None:
     assert stats["kontumtv"]["share_with_author"] == 1.0
     result = run("reprocess", "--db", pg_url, "--include-duplicates")
     assert "updated 0, unchanged 4" in result.output, result.output
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are not the tables you are looking for\n" * 100)
+    for command in ("query", "stats", "runs"):
+        line = assert_clean_error(run(command, "--db", f"sqlite:///{path}"), code=1)
+        assert "not a database" in line
