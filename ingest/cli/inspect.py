@@ -20,7 +20,10 @@ def print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: 
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*columns, title=title)
+        table = Table(title=title)
+        for i, column in enumerate(columns):
+            # The first column names the row: never cut; the others wrap when the terminal is narrow.
+            table.add_column(column, no_wrap=i == 0)
         for row in cells:
             table.add_row(*row)
         Console().print(table)

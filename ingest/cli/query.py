@@ -143,7 +143,10 @@ def _table(records: Iterable[dict[str, Any]], out: Any) -> int:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*_TABLE_COLUMNS, show_lines=False)
+        table = Table()
+        for column in _TABLE_COLUMNS:
+            # Short columns keep their width; the title (and a long author list) wraps in what is left.
+            table.add_column(column, no_wrap=column in ("id", "site", "published"))
         for row in rows:
             table.add_row(*row)
         Console().print(table)
