@@ -139,3 +139,13 @@ def test_sigterm_stops_the_spiders_and_records_their_runs(site: FixtureServer, t
     with create_engine(db).connect() as conn:
         runs = conn.execute(text("SELECT status, finish_reason FROM crawl_runs")).all()
     assert runs == [("cancelled", "shutdown")]
+
+
+def test_crawl_into_an_unreachable_database_starts_nothing(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://ingest:hunter2@127.0.0.1:1/news"
+    result = ingest("crawl", "kontumtv", "--db", url, "--lock-file", str(tmp_path / "l"), "--log-dir", str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: cannot open database postgresql+psycopg://ingest:***@127.0.0.1:1/news")
+    assert not (tmp_path / "kontumtv.log").exists()
