@@ -79,6 +79,18 @@ def one_line(exc: BaseException) -> str:
     return first.split("(Background on this error")[0].strip()
 
 
+def missing_sqlite_file(db_url: str) -> str | None:
+    """The path of a SQLite database file that does not exist yet, else None (also for other databases)."""
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = os.path.expanduser(url.database)
+        return None if os.path.exists(path) else path
+    return None
+
+
 def open_engine(db_url: str, *, write: bool = False) -> Engine:
     """An engine for ``db_url`` that has answered a first query; one-line ``ClickException`` otherwise.
 

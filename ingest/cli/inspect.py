@@ -10,7 +10,14 @@ from typing import Any
 import click
 
 from ingest import query as q
-from ingest.cli._common import clean_errors, database_errors, db_option, is_terminal, open_engine
+from ingest.cli._common import (
+    clean_errors,
+    database_errors,
+    db_option,
+    is_terminal,
+    missing_sqlite_file,
+    open_engine,
+)
 
 
 def print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
@@ -145,6 +152,10 @@ def sites_cmd(province: str | None, as_json: bool, no_health: bool, db_url: str)
     if province and not sites:
         raise click.ClickException(f"no registered site in province {province!r}")
     health: dict[str, dict[str, Any]] = {}
+    if not no_health and (missing := missing_sqlite_file(db_url)):
+        # A fresh checkout has a registry but no database yet: show the registry, say why health is empty.
+        click.echo(f"no database at {missing} yet: no crawl has run (health columns empty)", err=True)
+        no_health = True
     if not no_health:
         engine = open_engine(db_url)
         with database_errors(db_url):

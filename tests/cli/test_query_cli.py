@@ -322,3 +322,14 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     for command in ("query", "stats", "runs"):
         line = assert_clean_error(run(command, "--db", f"sqlite:///{path}"), code=1)
         assert "not a database" in line
+
+
+def test_sites_before_any_crawl_lists_the_registry(tmp_path: Path) -> None:
+    from ingest.registry import load_sites
+
+    result = CliRunner().invoke(main, ["sites", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split("\t")[0] for line in result.stdout.splitlines()[1:]]
+    assert listed == list(load_sites())
+    assert "no database" in result.stderr
+    assert not (tmp_path / "none.db").exists()
