@@ -38,16 +38,22 @@ def _wait_for(predicate: object, timeout: float) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("backend", "trials"), [("sqlite", KILL_TRIALS), pytest.param("postgres", 3, marks=pytest.mark.postgres)]
+)
 def test_kill9_at_random_moments_then_rerun_equals_the_uninterrupted_crawl(
-    small_site: Reference, tmp_path: Path, stats_file: Path
+    small_site: Reference, tmp_path: Path, stats_file: Path, request: pytest.FixtureRequest, backend: str, trials: int
 ) -> None:
     seed = int(os.environ.get("INGEST_FAULT_SEED", str(time.time_ns() % 100_000)))
     rng = random.Random(seed)
     total = small_site.expected["count"]
     assert isinstance(total, int)
     killed_mid_crawl = 0
-    for trial in range(KILL_TRIALS):
-        db_url = f"sqlite:///{tmp_path / f'trial{trial}.db'}"
+    for trial in range(trials):
+        if backend == "sqlite":
+            db_url = f"sqlite:///{tmp_path / f'trial{trial}.db'}"
+        else:
+            db_url = request.getfixturevalue("pg_server").create_database(f"kill_{seed}_{trial}")
         mark = len(small_site.server.access_log)
         # The moment: after a random number of article downloads (0 = during start-up), plus a random few ms.
         after = rng.randrange(0, total)
@@ -64,7 +70,7 @@ def test_kill9_at_random_moments_then_rerun_equals_the_uninterrupted_crawl(
         assert integrity_problems(db_url) == [], context
         assert diff(small_site.expected, snapshot(db_url)) == [], context
     # The trials must really interrupt crawls, not only watch finished ones.
-    assert killed_mid_crawl >= KILL_TRIALS // 2, f"seed {seed}: only {killed_mid_crawl} kills hit a running crawl"
+    assert killed_mid_crawl >= trials // 2, f"seed {seed}: only {killed_mid_crawl} kills hit a running crawl"
 
 
 @pytest.mark.slow
