@@ -86,3 +86,25 @@ def test_near_duplicate_written_while_its_twin_is_uncommitted_is_still_linked(pg
         assert sum(1 for dup in rows.values() if dup is not None) == 1, (outcome, rows)
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_exact_duplicate_written_while_its_twin_is_uncommitted_is_not_stored_twice(pg_url: str) -> None:
+    engine = get_engine(pg_url, migrate=True)
+    try:
+        first, _ = _pair("exact", FESTIVAL)
+        copy = {**first, "url": "http://127.0.0.1/exact/copy", "canonical_url": "http://127.0.0.1/exact/copy"}
+        outcome: list[Outcome] = []
+        with Session(engine) as worker_a, worker_a.begin():
+            assert write_batch(worker_a, [first]) == ["stored"]
+            worker_b = threading.Thread(target=lambda: outcome.extend(store_batch(engine, [copy])))
+            worker_b.start()
+            worker_b.join(1.0)
+        worker_b.join(30)
+        assert not worker_b.is_alive()
+        with Session(engine) as session:
+            stored = session.scalars(select(Article.url).where(Article.url.in_([first["url"], copy["url"]]))).all()
+        # The same text under two URLs is one article (the second URL becomes an alias), as in a single process.
+        assert stored == [first["url"]], (outcome, stored)
+    finally:
+        engine.dispose()
