@@ -39,7 +39,12 @@ def db() -> None:
 @db.command("upgrade")
 @db_option
 def upgrade_cmd(db_url: str) -> None:
-    """Apply every pending migration (creates the tables in a new database)."""
+    """Apply every pending migration (creates the tables in a new database).
+
+    \b
+    Example:
+      ingest db upgrade --db postgresql+psycopg://ingest@127.0.0.1/news
+    """
     try:
         engine = get_engine(db_url, migrate=False)
         before = current_revision(engine)
@@ -57,7 +62,12 @@ def upgrade_cmd(db_url: str) -> None:
 @db.command("check")
 @db_option
 def check_cmd(db_url: str) -> None:
-    """Exit 0 when the database is at the current schema, 1 (saying what differs) otherwise."""
+    """Exit 0 when the database is at the current schema, 1 (saying what differs) otherwise.
+
+    \b
+    Example:
+      ingest db check || ingest db upgrade
+    """
     try:
         engine = get_engine(db_url, migrate=False)
         problems = schema_problems(engine)

@@ -101,7 +101,13 @@ def _report(db_url: str) -> None:
 def demo(db_url: str | None, port: int, sites: tuple[str, ...]) -> None:
     """Crawl the bundled offline demo sites into the database and show what was stored.
 
-    Run it twice: the second run finds every article stored and downloads none of them again."""
+    Run it twice: the second run finds every article stored and downloads none of them again.
+
+    \b
+    Examples:
+      ingest demo                                  # all demo sites into data/news.db
+      ingest demo --db sqlite:////tmp/demo.db      # somewhere else
+    """
     db = db_url or _default_db()
     _prepare_sqlite(db)
     failures = 0

@@ -263,25 +263,7 @@ def test_the_commands_of_the_issue_exist() -> None:
         assert expected in main.commands
 
 
-# Commands other engineers own whose help lacks an example today (strict xfail: fixing one makes this fail, so
-# the entry is then removed).
-NO_EXAMPLE_YET = {
-    ("demo",): "ingest/cli/demo.py",
-    ("db", "check"): "ingest/cli/db.py",
-    ("db", "upgrade"): "ingest/cli/db.py",
-}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=f"no example in --help yet ({NO_EXAMPLE_YET[p]})"))
-        if p in NO_EXAMPLE_YET
-        else p
-        for p in _command_paths()
-    ],
-    ids=" ".join,
-)
+@pytest.mark.parametrize("path", _command_paths(), ids=" ".join)
 def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     result = run(*path, "--help")
     assert result.exit_code == 0, result.output
