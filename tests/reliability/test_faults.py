@@ -74,10 +74,13 @@ def test_kill9_at_random_moments_then_rerun_equals_the_uninterrupted_crawl(
 
 
 @pytest.mark.slow
-def test_sqlite_locked_by_a_concurrent_writer_is_absorbed(small_site: Reference, tmp_path: Path) -> None:
+@pytest.mark.parametrize("other_is", ["writer", "reader"])
+def test_sqlite_locked_by_a_concurrent_writer_or_reader_is_absorbed(
+    small_site: Reference, tmp_path: Path, other_is: str
+) -> None:
     db_path = tmp_path / "locked.db"
     db_url = f"sqlite:///{db_path}"
-    get_engine(db_url).dispose()  # create and migrate the file so the other writer can lock it
+    get_engine(db_url).dispose()  # create and migrate the file so the other connection can lock it
     mark = len(small_site.server.access_log)
     process = start_crawl(
         "kontumtv", db_url, f"start_url={small_site.base}", log=tmp_path / "crawl.log",
@@ -85,8 +88,12 @@ def test_sqlite_locked_by_a_concurrent_writer_is_absorbed(small_site: Reference,
     )  # fmt: skip
     assert _wait_for(lambda: small_site.article_hits(mark) >= 5, timeout=60)
     other = sqlite3.connect(db_path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # the write lock: every write of the crawl now waits for it
-    other.execute("UPDATE crawl_runs SET finish_reason = finish_reason")
+    if other_is == "writer":
+        other.execute("BEGIN IMMEDIATE")  # the write lock: every write of the crawl now waits for it
+        other.execute("UPDATE crawl_runs SET finish_reason = finish_reason")
+    else:
+        other.execute("BEGIN")  # a long read transaction (a report, Datasette) holding its snapshot
+        other.execute("SELECT count(*) FROM articles").fetchall()
     time.sleep(3)
     other.execute("COMMIT")
     other.close()
