@@ -147,15 +147,31 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")} | {"PYTHONPATH": str(ROOT)}
 
 
+# Runs the command as its child and writes the child's exit code, CPU time and peak RSS as JSON. The extra process
+# matters: Linux carries a process's peak RSS over from the parent it was forked from, so a crawl forked straight
+# from the harness (which may hold a million synthetic records) would report the harness's peak, not its own.
+_MEASURE = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+               "maxrss_kb": usage.ru_maxrss}, out)
+"""
+
+
 def run_process(command: Sequence[str], log_path: Path) -> tuple[int, float, float, float]:
     """Run ``command`` in the repository; (exit code, CPU seconds, peak RSS in MB, wall seconds) of that process."""
+    usage_path = log_path.with_suffix(".usage.json")
     start = time.perf_counter()
     with log_path.open("w") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(usage_path), *command],
+            cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT, check=False,
+        )  # fmt: skip
     wall = time.perf_counter() - start
-    return proc.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall
+    usage = json.loads(usage_path.read_text())
+    return int(usage["code"]), float(usage["cpu"]), usage["maxrss_kb"] / 1024, wall
 
 
 def run_crawl(

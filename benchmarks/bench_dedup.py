@@ -126,10 +126,20 @@ def scan_us(stored: list[int], probe_fps: list[int]) -> float:
     return statistics.median(times)
 
 
+SIZES = {"full": (10_000, 100_000, 1_000_000), "quick": (10_000, 100_000), "tiny": (500, 5_000)}
+_built: dict[Path, float] = {}
+
+
+def prepare() -> None:
+    """Build (or find cached) the databases before the timed benches run (the harness calls this first)."""
+    for n in SIZES[scale()]:
+        path = results_dir() / f"dedup-{n}.db"
+        _built[path] = build(path, n)
+
+
 def main() -> None:
     """Print the median lookup time per size, its growth, and the scan peer."""
-    sizes = {"full": (10_000, 100_000, 1_000_000), "quick": (10_000, 100_000), "tiny": (500, 5_000)}
-    chosen = sizes[scale()]
+    chosen = SIZES[scale()]
     count = sized(300, 200, 30)
     print(f"find_near_duplicate (store's banded lookup), {count} near + {count} random probes per size")
     print(f"{'stored':>10}{'build s':>9}{'near µs':>10}{'random µs':>11}{'found':>8}")
@@ -138,7 +148,7 @@ def main() -> None:
     near: list[int] = []
     for n in chosen:
         path = results_dir() / f"dedup-{n}.db"
-        built = build(path, n)
+        built = build(path, n) or _built.pop(path, 0.0)
         stored = fingerprints(n)
         near, rand = probes(stored, count)
         near_t, near_hits = time_lookups(path, near)

@@ -233,12 +233,25 @@ def time_stats(url: str) -> tuple[float | None, float | None, str]:
     return command_s, function_s, note
 
 
+_built: dict[Path, float] = {}
+
+
+def prepare() -> None:
+    """Build (or find cached) the database before the timed benches run (the harness calls this first)."""
+    path = results_dir() / f"query-{size()}.db"
+    _built[path] = build(path, size())
+
+
+def size() -> int:
+    return sized(1_000_000, 200_000, 2_000)
+
+
 def main() -> None:
     """Build or reuse the database, then print search p50/p95 and the stats timings."""
-    n = sized(1_000_000, 200_000, 2_000)
-    rounds = sized(5, 3, 1)
+    n = size()
+    rounds = sized(3, 3, 1)
     path = results_dir() / f"query-{n}.db"
-    built = build(path, n)
+    built = build(path, n) or _built.pop(path, 0.0)
     size_mb = path.stat().st_size / 1e6
     print(f"database: {path.name}, {n:,} articles, {size_mb:,.0f} MB, " + (
         f"built in {built:.0f} s ({n / built:,.0f} articles/s)" if built else "cached"))  # fmt: skip

@@ -6,7 +6,7 @@ and, on SQLite, the FTS5 index kept up to date by its trigger. The peer is a bar
 the same schema (FTS trigger on), measured in the same run: the ratio says what the store's logic costs over the
 database's own work. PostgreSQL runs in a throw-away server (``tests.servers.postgres_server``).
 
-The store path gets a time budget (60 s at full size) and its rate is taken over what it wrote by then: at the
+The store path gets a time budget (30 s at full size) and its rate is taken over what it wrote by then: at the
 rates measured so far, 100,000 articles through ``write_batch`` would take longer than the whole ``make bench`` may.
 The bare insert always writes all 100,000.
 
@@ -137,7 +137,7 @@ def _postgres() -> Iterator[Callable[[str], str]]:
 def main() -> None:
     """Print articles/s through the store vs a bare insert, SQLite (FTS on) and PostgreSQL."""
     n = sized(100_000, 20_000, 60)
-    budget = float(sized(60, 20, 10))  # the store path stops after this many seconds (see the module docstring)
+    budget = float(sized(30, 15, 5))  # the store path stops after this many seconds (see the module docstring)
     batch = INGEST_STORE_BATCH_SIZE
     records = list(articles(n, seed=SEED))
     print(f"write_batch (batches of {batch}, dedup + FTS; at most {budget:.0f} s) vs bare INSERT of all {n:,} rows")
