@@ -20,6 +20,7 @@ import click
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from ingest.cli._common import shown_url
 from ingest.demo.server import SITE_NAMES, FixtureServer
 
 # Fixed ports keep the demo sites' URLs stable, so a second `ingest demo` is an incremental crawl.
@@ -122,7 +123,8 @@ def demo(db_url: str | None, port: int, sites: tuple[str, ...]) -> None:
             code, stats, stderr = run_crawl(name, url, db, Path(tmp) / f"{name}.json")
             if code != 0:
                 failures += 1
-                click.echo(f"  failed (exit {code}):\n{stderr}", err=True)
+                # The crawl's own log may echo the URL it was given; the password never reaches the terminal.
+                click.echo(f"  failed (exit {code}):\n{stderr.replace(db, shown_url(db))}", err=True)
                 continue
             click.echo(
                 f"  pages downloaded {stats.get('downloader/response_count', 0)}, "
@@ -130,6 +132,6 @@ def demo(db_url: str | None, port: int, sites: tuple[str, ...]) -> None:
                 f"stored ones skipped {stats.get('ingest/skipped_known', 0)}"
             )
     _report(db)
-    click.echo(f"\nDatabase: {db}")
+    click.echo(f"\nDatabase: {shown_url(db)}")
     if failures:
         raise click.ClickException(f"{failures} demo crawl(s) failed")
