@@ -53,6 +53,7 @@ class ArticleItem:
     http_status: int | None = None
     html: bytes | None = None  # the raw response body, kept (compressed in the database) for re-extraction
     encoding: str | None = None  # the encoding the body was decoded with
+    legacy_encoding: str | None = None  # "vni" | "tcvn3": text typed for a pre-Unicode font (validate drops it)
 
     # --- set by pipelines -------------------------------------------------------------------------------------
     content_hash: str | None = None  # hex digest of the normalised title + body (exact duplicates)

@@ -1,6 +1,7 @@
 """The validate stage: drop what is not an article, each drop counted per reason and per site.
 
-Reasons: ``no_url``, ``url_too_long`` (more than the database holds), ``no_title``, ``no_body``, ``short_body``
+Reasons: ``no_url``, ``url_too_long`` (more than the database holds), ``legacy_font`` (text typed for the VNI or
+TCVN3 fonts, flagged by ``ingest.extract``: stored it would be mojibake), ``no_title``, ``no_body``, ``short_body``
 (under ``INGEST_MIN_BODY_CHARS``), ``listing_page`` (``ingest.extract.listing.is_article_page`` says no) and
 ``future_date`` (published after the fetch time plus ``INGEST_FUTURE_SKEW_HOURS``). Stats: ``ingest/dropped/<reason>``
 and ``ingest/dropped/<reason>/<site>``.
@@ -32,6 +33,8 @@ def drop_reason(adapter: ItemAdapter, *, min_body_chars: int, future_skew: timed
         return "no_url"
     if len(adapter.get("canonical_url") or adapter["url"]) > URL_MAX:
         return "url_too_long"
+    if adapter.get("legacy_encoding"):
+        return "legacy_font"
     title, body = adapter.get("title"), adapter.get("body")
     if not title or not str(title).strip():
         return "no_title"
@@ -86,4 +89,5 @@ class ValidatePipeline:
         if stats is not None:
             stats.inc_value(f"ingest/dropped/{reason}")
             stats.inc_value(f"ingest/dropped/{reason}/{site}")
-        raise DropItem(f"{reason}: {adapter.get('url')}", log_level="INFO")
+        detail = f" ({adapter.get('legacy_encoding')})" if reason == "legacy_font" else ""
+        raise DropItem(f"{reason}{detail}: {adapter.get('url')}", log_level="INFO")

@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
 from ingest.extract.decode import decode_page
+from ingest.extract.legacy import detect_legacy_font
 from ingest.extract.metadata import (
     Meta,
     clean_crumbs,
@@ -65,6 +66,7 @@ class Extracted:
     tags: list[str] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
     encoding: str | None = None
+    legacy_encoding: str | None = None  # "vni" | "tcvn3" when the text was typed for a pre-Unicode font
 
 
 _LEAD_SELECTORS = (
@@ -236,6 +238,9 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.category = _category(root, meta, selectors.get("category"), hay)
     out.tags = _tags(root, meta, selectors.get("tags"), hay)
     out.language = _language(meta, out.body or out.title or "")
+    # Text typed for the VNI / TCVN3 fonts decodes to mojibake: flagged here, dropped by the validate stage.
+    legacy = detect_legacy_font("\n\n".join(v for v in (out.title, out.lead, out.body) if v))
+    out.legacy_encoding = legacy.name if legacy is not None else None
     return out
 
 
