@@ -86,3 +86,7 @@ INGEST_MIN_BODY_CHARS = int(os.environ.get("INGEST_MIN_BODY_CHARS", "200"))
 
 # Stored articles are downloaded again only when older than this many hours (0 = never re-check).
 INGEST_RECHECK_AFTER_HOURS = float(os.environ.get("INGEST_RECHECK_AFTER_HOURS", "0"))
+
+# Listing (and REST API) pages followed per start page when the spider gets no max_pages (0 = no cap): an endless
+# "next page" chain must end by itself.
+INGEST_MAX_LISTING_PAGES = int(os.environ.get("INGEST_MAX_LISTING_PAGES", "500"))

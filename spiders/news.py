@@ -3,7 +3,8 @@
 This module owns the crawl plan for one site: which documents to fetch (feeds, sitemaps from the registry and
 from robots.txt ``Sitemap:`` lines, the WordPress REST API where the registry says ``wp_json``, listing pages with
 their pagination), which links are articles (the site's article patterns, or its ``links`` selector), when to stop
-paging (``max_pages``; a page of only stored URLs; dates older than ``since`` or the last successful run), and
+paging (``max_pages``; ``INGEST_MAX_LISTING_PAGES``; a page of only stored URLs; pages that list no article this run
+had not already seen on a listing; dates older than ``since`` or the last successful run), and
 which stored articles to skip before download (``INGEST_RECHECK_AFTER_HOURS``). What a document *says* is decided by
 the pure functions of ``ingest.discovery``; what an article *is* by ``ingest.extract``. Items go to the pipelines.
 
@@ -12,7 +13,10 @@ Spider arguments (``-a name=value``):
 * ``since=DATE`` / ``until=DATE``: ISO date or datetime (Vietnam time when naive). Feed, sitemap and API entries
   dated outside the range are not fetched, paging stops at pages older than ``since``, and downloaded articles whose
   own date is outside the range are not yielded (counted as ``ingest/skipped_out_of_range``).
-* ``max_pages=N``: follow at most N listing pages per start URL (and N REST API pages).
+* ``max_pages=N``: follow at most N listing pages per start URL (and N REST API pages). Without it the cap is the
+  ``INGEST_MAX_LISTING_PAGES`` setting (default 500), and paging also stops after ``_STALE_PAGES`` pages in a row that
+  list no article URL this run had not already found on another page of the same kind (endless pagination that
+  repeats the same links).
 * ``start_url=URL``: crawl a mirror or fixture copy: the registry's start URLs, feeds and sitemaps move to URL's
   scheme and host (``Site.rebase``); a URL with a path other than ``/`` becomes the only start page.
 * ``allowed_domains=a,b``: replaces the registry's (or the rebased) domains.
@@ -61,6 +65,11 @@ logger = logging.getLogger(__name__)
 # Raw fields ingest.extract returns that ArticleItem also has (the rest of the item is crawl facts or pipeline work).
 _ITEM_FIELDS = frozenset(f.name for f in dataclasses.fields(ArticleItem))
 _WP_API_PER_PAGE = 20
+# A listing whose "next" page never runs out (calendar pages, broken CMS pagination) must end by itself: after this
+# many pages in a row with no article URL new to this run, and in any case after INGEST_MAX_LISTING_PAGES pages.
+# Two, not one: pages of parallel listings (a category and its parent) may overlap once without the chain being over.
+_STALE_PAGES = 2
+DEFAULT_MAX_LISTING_PAGES = 500
 
 
 class KnownStore(Protocol):
@@ -165,6 +174,9 @@ class NewsSpider(scrapy.Spider):
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
         self.known: KnownStore | None = None
+        # Article URLs (canonical) found so far on listing pages, per kind ("listing", "api"): a page that adds
+        # nothing here is stale. Kept per kind so feeds or the API listing an article first do not end the listings.
+        self._listed: dict[str, set[str]] = {}
         self.cutoff: datetime | None = self.since
         self._seen: set[str] = set()
         # Publication dates the site itself gave beside a URL (feed pubDate, WP API date_gmt, news sitemap), by
@@ -314,14 +326,16 @@ class NewsSpider(scrapy.Spider):
         self._stat("ingest/discovery/sitemap_entries", len(doc.entries))
         yield from self._entries(doc.entries)
 
-    def _wp_request(self, root: str, page: int) -> scrapy.Request:
+    def _wp_request(self, root: str, page: int, stale: int = 0) -> scrapy.Request:
         url = (
             f"{root}wp-json/wp/v2/posts?per_page={_WP_API_PER_PAGE}&page={page}"
             "&_fields=link,date,date_gmt,modified,modified_gmt"
         )
-        return scrapy.Request(url, callback=self.parse_wp_json, cb_kwargs={"page": page, "root": root}, priority=15)
+        return scrapy.Request(
+            url, callback=self.parse_wp_json, cb_kwargs={"page": page, "root": root, "stale": stale}, priority=15
+        )
 
-    def parse_wp_json(self, response: Response, page: int, root: str) -> Iterable[scrapy.Request]:
+    def parse_wp_json(self, response: Response, page: int, root: str, stale: int = 0) -> Iterable[scrapy.Request]:
         entries = parse_wp_posts(response.body)
         self._stat("ingest/discovery/api_entries", len(entries))
         yield from self._entries(entries)
@@ -329,11 +343,13 @@ class NewsSpider(scrapy.Spider):
         last_page = int(total) if total and total.isdigit() else None
         if not entries or (last_page is not None and page >= last_page):
             return
-        if self._stop_paging([e.url for e in entries], [e.date for e in entries if e.date is not None], page, "api"):
+        urls = [e.url for e in entries]
+        stale = self._stale(urls, stale, "api")
+        if self._stop_paging(urls, [e.date for e in entries if e.date is not None], page, "api", stale):
             return
-        yield self._wp_request(root, page + 1)
+        yield self._wp_request(root, page + 1, stale)
 
-    def parse_listing(self, response: Response, depth: int) -> Iterable[scrapy.Request]:
+    def parse_listing(self, response: Response, depth: int, stale: int = 0) -> Iterable[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
         page = listing_page(
@@ -348,17 +364,32 @@ class NewsSpider(scrapy.Spider):
             request = self.article_request(url)
             if request is not None:
                 yield request
-        if self._stop_paging(page.article_urls, page.dates, depth, "listing"):
+        stale = self._stale(page.article_urls, stale, "listing")
+        if self._stop_paging(page.article_urls, page.dates, depth, "listing", stale):
             return
         for url in page.next_urls:
             if same_site(url, self.site.domains):
-                yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth + 1})
+                yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth + 1, "stale": stale})
 
-    def _stop_paging(self, urls: list[str], dates: list[datetime], depth: int, kind: str) -> bool:
+    def _stale(self, urls: list[str], stale: int, kind: str) -> int:
+        """The number of pages in a row (this one included) that listed no article URL new to this run's ``kind``
+        pages; a page with a new one resets it to 0."""
+        listed = self._listed.setdefault(kind, set())
+        keys = {canonical_url(u, strip_www=self.site.strip_www) for u in urls}
+        fresh = keys - listed
+        listed |= fresh
+        return 0 if fresh else stale + 1
+
+    def _stop_paging(self, urls: list[str], dates: list[datetime], depth: int, kind: str, stale: int = 0) -> bool:
         """Whether the page after this one is not worth fetching (and why, in the stats)."""
         reason = None
+        cap = self.settings.getint("INGEST_MAX_LISTING_PAGES", DEFAULT_MAX_LISTING_PAGES)
         if self.max_pages is not None and depth >= self.max_pages:
             reason = "max_pages"
+        elif self.max_pages is None and cap > 0 and depth >= cap:
+            reason = "page_cap"
+        elif stale >= _STALE_PAGES:
+            reason = "no_new_articles"
         elif self.cutoff is not None and dates and max(dates) < self.cutoff:
             reason = "older_than_cutoff"
         elif self.known is not None and urls and all(self.known.is_stored(u) for u in urls):
@@ -366,7 +397,9 @@ class NewsSpider(scrapy.Spider):
         if reason is None:
             return False
         self._stat(f"ingest/paging_stopped/{reason}")
-        self.logger.debug("%s paging stops at depth %d: %s", kind, depth, reason)
+        # The cap is worth seeing in an ordinary crawl log: the site may hold more than was crawled.
+        level = logging.INFO if reason == "page_cap" else logging.DEBUG
+        self.logger.log(level, "%s paging stops at depth %d: %s", kind, depth, reason)
         return True
 
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:
