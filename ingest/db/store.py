@@ -12,10 +12,17 @@ For each record, in order (earlier records of the same batch are visible to late
 Inserts are ``INSERT .. ON CONFLICT`` statements (SQLite and PostgreSQL), so parallel workers writing the same
 article never fail on a unique constraint. ``write_batch`` runs in the caller's session and transaction;
 ``store_batch`` owns one transaction per batch and writes it again when it deadlocks with another worker.
+
+Parallel workers on PostgreSQL: a lookup cannot see a twin that another worker wrote in its still-open transaction,
+so before any lookup the writer takes transaction-scoped advisory locks on every key its records will look up or
+insert (canonical and fetched URL, content hash, each SimHash band), all at once and in sorted order (no deadlock
+between two lock sets). Two records that could be duplicates of each other share at least one key, so the second
+writer waits for the first to commit, and under READ COMMITTED its lookups then see the first one's rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -24,8 +31,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, bindparam, delete, or_, select
+from sqlalchemy import Engine, and_, bindparam, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -210,17 +218,84 @@ def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _hashes(rec: Mapping[str, Any]) -> tuple[str, int | None]:
+    """The record's content hash and unsigned fingerprint (the dedup stage's when it set them, else computed)."""
+    title, body = rec.get("title"), rec.get("body")
+    chash: str = rec.get("content_hash") or content_hash(title, body)
+    fp_raw = rec.get("fingerprint") if rec.get("content_hash") else fingerprint(title, body)
+    return chash, to_unsigned(fp_raw) if isinstance(fp_raw, int) else None
+
+
+def _lock_key(*parts: object) -> int:
+    """A signed 64-bit advisory lock key for one dedup key (prefixed, so it cannot meet the migration lock's)."""
+    digest = hashlib.blake2b(repr(("ingest.store", *parts)).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _record_lock_keys(rec: Mapping[str, Any], chash: str, fp: int | None) -> set[int]:
+    url = rec.get("url")
+    keys = {_lock_key("url", u) for u in (rec.get("canonical_url") or url, url) if isinstance(u, str)}
+    keys.add(_lock_key("hash", chash))
+    if fp is not None:
+        keys.update(_lock_key("band", k, v) for k, v in bands(fp))
+    return keys
+
+
+def dedup_lock_keys(records: Iterable[Mapping[str, Any]]) -> list[int]:
+    """Sorted advisory lock keys for everything ``records`` look up or insert: URLs, content hash, SimHash bands.
+
+    Two records that the store could find to be copies of each other (same canonical or fetched URL, same content
+    hash, or fingerprints within ``NEAR_DISTANCE`` bits, which always share a band) share at least one key.
+    """
+    keys: set[int] = set()
+    for rec in records:
+        keys |= _record_lock_keys(rec, *_hashes(rec))
+    return sorted(keys)
+
+
+# One round trip: the array is sorted in Python and unnest yields it in order, so every writer takes its locks in
+# the same global order (two writers never wait on each other's advisory locks in a cycle).
+_LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k").bindparams(
+    bindparam("keys", type_=ARRAY(BIGINT))
+)
+
+
+def _lock(session: Session, keys: Iterable[int]) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: one writer at a time already
+    ordered = sorted(set(keys))
+    if ordered:
+        session.execute(_LOCK_KEYS, {"keys": ordered})
+
+
+def lock_dedup_keys(session: Session, records: Iterable[Mapping[str, Any]]) -> None:
+    """On PostgreSQL, wait for and hold (until the transaction ends) the advisory locks of ``records``.
+
+    Call it before the transaction's first lookup: the writer then waits until every other worker holding one of
+    these keys (it may have a twin of one of the records uncommitted) has committed or rolled back.
+    """
+    _lock(session, dedup_lock_keys(records))
+
+
 def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | None, now: datetime) -> Outcome:
-    """Store one record (``ingest.items.ArticleItem`` field names) through the three dedup layers."""
+    """Store one record (``ingest.items.ArticleItem`` field names) through the three dedup layers.
+
+    Takes the record's advisory locks first (PostgreSQL); ``write_batch`` takes those of a whole batch at once.
+    """
+    hashes = _hashes(rec)
+    _lock(session, _record_lock_keys(rec, *hashes))
+    return _write_article(session, rec, hashes, run_id=run_id, now=now)
+
+
+def _write_article(
+    session: Session, rec: Mapping[str, Any], hashes: tuple[str, int | None], *, run_id: int | None, now: datetime
+) -> Outcome:
     url: str = rec["url"]
     canon: str = rec.get("canonical_url") or url
     if len(canon) > URL_MAX:
         raise ValueError(f"canonical URL longer than {URL_MAX} characters: {canon[:100]}...")
     site = _s(rec.get("site"), 100)
-    title, body = rec.get("title"), rec.get("body")
-    chash: str = rec.get("content_hash") or content_hash(title, body)
-    fp_raw = rec.get("fingerprint") if rec.get("content_hash") else fingerprint(title, body)
-    fp = to_unsigned(fp_raw) if isinstance(fp_raw, int) else None
+    chash, fp = hashes
     seen = _aware(rec.get("fetched_at")) or now
     keys = [canon] if canon == url else [canon, url]
 
@@ -304,11 +379,16 @@ def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | Non
 def write_batch(
     session: Session, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, now: datetime | None = None
 ) -> list[Outcome]:
-    """Store ``records`` in order inside the caller's transaction; one outcome per record."""
+    """Store ``records`` in order inside the caller's transaction; one outcome per record.
+
+    On PostgreSQL the whole batch's advisory locks (see ``lock_dedup_keys``) are taken first, in one statement.
+    """
     stamp = now or datetime.now(UTC)
+    hashes = [_hashes(rec) for rec in records]
+    _lock(session, (key for rec, h in zip(records, hashes, strict=True) for key in _record_lock_keys(rec, *h)))
     outcomes: list[Outcome] = []
-    for rec in records:
-        outcomes.append(write_article(session, rec, run_id=run_id, now=stamp))
+    for rec, h in zip(records, hashes, strict=True):
+        outcomes.append(_write_article(session, rec, h, run_id=run_id, now=stamp))
         session.flush()
     return outcomes
 
