@@ -108,6 +108,7 @@ class BareSpider(scrapy.Spider):
 
 # Unprofiled crawls of this process by generated-site size, so bench_memory can reuse the crawl bench's run.
 FINISHED: dict[int, Crawl] = {}
+FINISHED_BARE: dict[int, Crawl] = {}
 _SERVED: dict[str, int] = {}
 
 
@@ -303,6 +304,7 @@ def main() -> None:
             bare = run_bare(urls, work)
             if bare.returncode != 0:
                 raise RuntimeError(f"bare crawl failed ({bare.returncode}):\n{bare.log}")
+            FINISHED_BARE[pages] = bare
             bare_hits = len(access_log.read_text().splitlines()) - mark
             # The profile only gives shares; a few hundred pages are enough for them and save minutes.
             limit = {"CLOSESPIDER_ITEMCOUNT": str(PROFILE_PAGES)} if pages > PROFILE_PAGES else {}
