@@ -118,7 +118,8 @@ def load(report: Report, tmp: Path, articles: int, workers: int) -> None:
     count = expected["count"]
     report.say(
         f"load held: {count} articles; 1 process {single_s:.1f}s ({int(count) / single_s:.0f}/s), "  # type: ignore[call-overload]
-        f"{workers} scrapy-redis workers {shared_s:.1f}s; pages fetched twice: {twice}; exit codes {codes}"
+        f"{workers} scrapy-redis workers {shared_s:.1f}s (incl. the 3 s idle wait before they close); "
+        f"pages fetched twice: {twice}; exit codes {codes}"
     )
 
 
