@@ -6,12 +6,13 @@ the ``pipelines.normalize`` stage give identical results for the same raw values
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ingest.normalize.bylines import parse_byline
-from ingest.normalize.dates import ParsedDate, find_dateline, parse_date
+from ingest.normalize.dates import VN_TZ, ParsedDate, find_dateline, parse_date
 from ingest.normalize.text import clean_text, search_key
 from ingest.normalize.urls import canonical_url
 
@@ -60,6 +61,29 @@ def _reference(value: Any) -> datetime | None:
     return None
 
 
+# A publication date in the URL path: WordPress permalinks (/2021/12/14/slug/) and similar (/2021-12-14/).
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/-]|$)")
+
+
+def _url_day(url: Any) -> date | None:
+    if not isinstance(url, str):
+        return None
+    m = _URL_DAY.search(url.split("?", 1)[0])
+    if m is None:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def _published(raw: Any, body: str | None, reference: datetime | None, month_first: bool) -> ParsedDate | None:
+    found = _date(raw, reference, month_first)
+    if found is None and body:
+        found = find_dateline(body, reference=reference)
+    return found
+
+
 def _date(raw: Any, reference: datetime | None, month_first: bool) -> ParsedDate | None:
     if isinstance(raw, datetime):
         raw = raw.isoformat()
@@ -96,9 +120,17 @@ def normalize_article(
     if not isinstance(raw, Mapping):
         raw = {}
     body = _text(raw.get("body"))
-    published = _date(raw.get("published_raw"), ref, month_first)
-    if published is None and body:
-        published = find_dateline(body, reference=ref)
+    published = _published(raw.get("published_raw"), body, ref, month_first)
+    url_day = _url_day(raw.get("url")) or _url_day(raw.get("canonical_url"))
+    if published is not None and url_day is not None and published.value.date() > url_day:
+        # A year-less date ("Chiều 14/12,") takes the latest year not after the fetch, which is wrong for an old
+        # post fetched later: its date then lies after the post's own URL date. Read the page's date again as of
+        # the URL's day; a year-less date then lands in the right year. A printed full date reads the same (or is
+        # refused as after the new reference), so it is kept; so is any reading far from the URL's day.
+        url_end = datetime.combine(url_day, time(23, 59), tzinfo=VN_TZ)
+        again = _published(raw.get("published_raw"), body, url_end, month_first)
+        if again is not None and url_day - timedelta(days=31) <= again.value.date() <= url_day:
+            published = again
     modified = _date(raw.get("modified_raw"), ref, month_first)
 
     byline_raw = raw.get("byline_raw")

@@ -93,3 +93,28 @@ def test_empty_and_garbage_input_never_raises() -> None:
     assert out["title"] == "5"
     assert out["tags"] == ["one"]
     assert out["category"] == ["7"]
+
+
+def test_year_less_dateline_takes_the_year_of_a_dated_url() -> None:
+    # An old WordPress post fetched years later: the dateline has no year, the permalink has one.
+    raw = {"url": "https://kontumtv.vn/2021/12/14/hoi-nghi/", "body": "Chiều 14/12, UBND tỉnh họp tổng kết."}
+    out = normalize_article(raw, reference=datetime(2026, 11, 29, tzinfo=VN_TZ))
+    assert out["published"].date().isoformat() == "2021-12-14"
+    assert out["part_of_day"] == "chiều"
+
+
+def test_a_printed_full_date_wins_over_the_url_date() -> None:
+    raw = {
+        "url": "https://example.vn/2021/12/14/bai-viet/",
+        "published_raw": "16/12/2021 08:30",
+        "body": "Nội dung.",
+    }
+    out = normalize_article(raw, reference=datetime(2026, 11, 29, tzinfo=VN_TZ))
+    assert out["published"] == datetime(2021, 12, 16, 8, 30, tzinfo=VN_TZ)
+
+
+def test_a_printed_date_after_the_url_date_is_not_reread_month_first() -> None:
+    # 05/12/2021 is two days after the URL's date; read as of the URL's day it would only fit month-first (12 May).
+    raw = {"url": "https://example.vn/2021/12/03/bai-viet/", "published_raw": "05/12/2021 08:00", "body": "Nội dung."}
+    out = normalize_article(raw, reference=datetime(2026, 11, 29, tzinfo=VN_TZ))
+    assert out["published"] == datetime(2021, 12, 5, 8, 0, tzinfo=VN_TZ)
