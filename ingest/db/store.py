@@ -51,7 +51,7 @@ from ingest.db.models import (
     UrlAlias,
 )
 from ingest.dedup import BANDS, NEAR_DISTANCE, bands, content_hash, fingerprint, hamming, to_signed, to_unsigned
-from ingest.normalize import search_key
+from ingest.normalize import normalize_text, search_key
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,8 @@ def _write_people(session: Session, article_id: int, rec: Mapping[str, Any]) -> 
     roles: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     rows: dict[tuple[int, str], int] = {}
     for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors"), NAME_MAX))):
-        author_id = _named_id(session, Author, name)
+        # One row per person however the page placed the tone marks ("Thuỷ" and "Thủy" are one author).
+        author_id = _named_id(session, Author, normalize_text(name))
         for role in _strs(roles.get(name), 30) or [DEFAULT_ROLE]:
             rows.setdefault((author_id, role), position)
     if rows:

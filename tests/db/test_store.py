@@ -124,6 +124,15 @@ def test_store_new_article_with_people_times_and_html(engine: Engine) -> None:
         assert session.scalar(select(func.count()).select_from(FingerprintBand)) > 0
 
 
+def test_one_author_row_whatever_the_tone_mark_placement(engine: Engine) -> None:
+    old_style = record("https://kontumtv.vn/a/1.html", authors=["Thuỷ Hoà"], author_roles={})
+    new_style = record("https://kontumtv.vn/a/2.html", body=BODY_COFFEE, authors=["Thủy Hòa"], author_roles={})
+    assert write(engine, old_style, new_style) == ["stored", "stored"]
+    with session_scope(engine) as session:
+        assert session.scalars(select(Author.name)).all() == ["Thủy Hòa"]
+        assert session.scalar(select(func.count()).select_from(ArticleAuthor)) == 2
+
+
 def test_same_article_again_is_left_alone_but_seen(engine: Engine) -> None:
     write(engine, record("https://kontumtv.vn/a/1.html"))
     later = T0 + timedelta(days=1)
