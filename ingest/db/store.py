@@ -288,6 +288,11 @@ def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | Non
     return _write_article(session, rec, hashes, run_id=run_id, now=now)
 
 
+def _url_rank(url: str) -> tuple[bool, int, str]:
+    """Order of preference among URLs of one article: without a query, then shortest, then alphabetical."""
+    return ("?" in url, len(url), url)
+
+
 def _write_article(
     session: Session, rec: Mapping[str, Any], hashes: tuple[str, int | None], *, run_id: int | None, now: datetime
 ) -> Outcome:
@@ -311,6 +316,10 @@ def _write_article(
     if article is not None:
         if url != canon:
             _add_alias(session, url, article.id, site, "fetched_url", now)
+        if _url_rank(url) < _url_rank(article.url):
+            # The same article under a cleaner URL (no tracking query, shorter): keep that one as its URL, so
+            # the stored row does not depend on which variant the crawl happened to fetch first.
+            article.url = url
         article.last_seen_at = max(article.last_seen_at, seen)
         if article.content_hash == chash:
             return "unchanged"

@@ -184,6 +184,22 @@ def test_fetched_url_that_is_not_canonical_is_an_alias(engine: Engine) -> None:
         assert session.scalars(select(UrlAlias.url)).all() == ["https://m.kontumtv.vn/a/1.html?utm_source=fb"]
 
 
+@pytest.mark.parametrize("order", ["tracked_first", "clean_first"])
+def test_stored_url_is_the_cleanest_variant_whatever_the_order(engine: Engine, order: str) -> None:
+    canon = "https://kontumtv.vn/a/1.html"
+    tracked = record("https://kontumtv.vn/a/1.html/?utm_source=rss", canonical_url=canon)
+    clean = record("https://kontumtv.vn/a/1.html/", canonical_url=canon)
+    first, second = (tracked, clean) if order == "tracked_first" else (clean, tracked)
+    assert write(engine, first) == ["stored"]
+    assert write(engine, second) == ["unchanged"]
+    with session_scope(engine) as session:
+        assert session.scalars(select(Article.url)).all() == ["https://kontumtv.vn/a/1.html/"]
+        assert sorted(session.scalars(select(UrlAlias.url)).all()) == [
+            "https://kontumtv.vn/a/1.html/",
+            "https://kontumtv.vn/a/1.html/?utm_source=rss",
+        ]
+
+
 def test_near_duplicate_points_to_the_earliest_copy(engine: Engine) -> None:
     original = record("https://kontumtv.vn/a/1.html")
     later_copy = record(
