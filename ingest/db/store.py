@@ -261,9 +261,18 @@ _LOCK_KEYS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS 
 )
 
 
+# pysqlite opens its transaction only at the first write, so a batch's first lookups would run before it and miss
+# a twin another writer (`ingest crawl --jobs`) holds uncommitted. A no-op write as the first statement takes
+# SQLite's write lock up front (waiting out the busy timeout), so every lookup after it sees committed rows only.
+_SQLITE_WRITE_LOCK = text("UPDATE sites SET name = name WHERE 0")
+
+
 def _lock(session: Session, keys: Iterable[int]) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(_SQLITE_WRITE_LOCK)
+        return
     if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite: one writer at a time already
+        return
     ordered = sorted(set(keys))
     if ordered:
         session.execute(_LOCK_KEYS, {"keys": ordered})

@@ -1,9 +1,8 @@
 """Two processes' worth of writers on one SQLite file (``ingest crawl --jobs``): the same race as on PostgreSQL.
 
 pysqlite starts a transaction only at the first INSERT/UPDATE/DELETE, so a batch's first lookups run outside it and
-miss a twin that another writer holds uncommitted. KNOWN RACE, not fixed yet: taking the write lock before the
-lookups (a no-op ``UPDATE sites SET name = name WHERE 0``) makes this pass, but made the SQLite kill -9 trials of
-tests/reliability/test_faults.py fail 2 runs in 4 (one article's authors differ) and it was not understood in time.
+miss a twin that another writer holds uncommitted, unless the store takes the write lock before the lookups (it
+does: a no-op ``UPDATE`` as the batch's first statement).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +20,6 @@ from tests.db.articles import BODY_COFFEE
 from tests.db.test_store import record
 
 
-@pytest.mark.xfail(strict=True, reason="known race: a batch's first lookups run before pysqlite's BEGIN")
 def test_exact_duplicate_written_while_its_twin_is_uncommitted_on_sqlite_is_an_alias(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'race.db'}"
     engine_a, engine_b = get_engine(url), get_engine(url)
