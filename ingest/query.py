@@ -190,7 +190,7 @@ def _records(session: Session, articles: Sequence[Article]) -> list[dict[str, An
     source_ids = {a.source_id for a in articles if a.source_id is not None}
     sources: dict[int, str] = {}
     if source_ids:
-        sources = dict(session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids))).tuples())
+        sources = dict(session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids))).all())
     return [
         _record(a, sources.get(a.source_id) if a.source_id else None, authors.get(a.id, []), orgs.get(a.id, []))
         for a in articles

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from ingest.cli._common import shown_url
 from ingest.demo.server import SITE_NAMES, FixtureServer
+from ingest.query import Filters, find_articles
 
 # Fixed ports keep the demo sites' URLs stable, so a second `ingest demo` is an incremental crawl.
 DEMO_PORT = 8751
@@ -70,21 +71,20 @@ def _report(db_url: str) -> None:
     try:
         with engine.connect() as conn:
             counts = list(conn.execute(text("SELECT site, count(*) FROM articles GROUP BY site ORDER BY site")))
-            latest = list(
-                conn.execute(
-                    text("SELECT site, published_at, title FROM articles ORDER BY published_at DESC, id DESC LIMIT 5")
-                )
-            )
+        latest = list(find_articles(engine, Filters(limit=5, order="newest")))
     finally:
         engine.dispose()
     click.echo("\nArticles in the database, per site:")
     for site, count in counts:
         click.echo(f"  {site or '(unknown)':<12} {count:>5}")
     click.echo(f"  {'total':<12} {sum(c for _, c in counts):>5}")
-    click.echo("\nSample query (the five newest articles):")
-    click.echo("  SELECT site, published_at, title FROM articles ORDER BY published_at DESC LIMIT 5;")
-    for site, published, title in latest:
-        click.echo(f"  {site:<10} {str(published)[:16]:<16}  {title}")
+    click.echo("\nSample query, the five newest articles (times in Vietnam, +07:00):")
+    click.echo("  ingest query --limit 5")
+    for article in latest:
+        # A day-precision date has no time of day to show.
+        width = 10 if article.get("published_precision") == "day" else 16
+        published = (article.get("published") or "")[:width].replace("T", " ")
+        click.echo(f"  {article.get('site') or '':<10} {published:<16}  {article.get('title')}")
 
 
 @click.command()

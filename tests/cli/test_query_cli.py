@@ -315,3 +315,18 @@ def test_sites_before_any_crawl_lists_the_registry(tmp_path: Path) -> None:
     assert listed == list(load_sites())
     assert "no database" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_query_output_names_the_source_a_story_was_republished_from(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'sources.db'}"
+    engine = get_engine(db_url, migrate=True)
+    _, site, title, date, _, sentence = PAGES[0]
+    html = page_html(title, date, "Theo TTXVN", sentence)
+    with session_scope(engine) as session:
+        rec = record("https://kontumtv.example.vn/theo-ttxvn.html", site, html)
+        assert rec["source"] == "TTXVN"
+        assert write_article(session, rec, run_id=None, now=FETCHED) == "stored"
+    engine.dispose()
+    result = run("query", "--db", db_url, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["source"] for line in result.output.splitlines()] == ["TTXVN"]
