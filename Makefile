@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench reliability clean services
+.PHONY: install test lint demo crawl bench reliability clean services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install services lint
 
 demo: install
 	$(BIN)/ingest demo
+
+# The scheduled job, by hand: every registered site, incrementally, into INGEST_DB_URL (data/news.db).
+crawl: install
+	$(BIN)/ingest crawl --all
 
 bench: install
 	$(BIN)/python -m benchmarks
