@@ -12,22 +12,10 @@ import pytest
 from ingest.extract import extract_article, is_article_page
 from ingest.normalize import normalize_article
 from tests.hostile import pages
+from tests.hostile.site import cp1258 as _cp1258
 
 URL = "http://127.0.0.1/a/bai-1.html"
 CRAWLED = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
-
-
-_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def _cp1258(text: str) -> bytes:
-    """Windows-1258: a precomposed base letter (â, ơ, ư, ...) followed by the tone as a combining mark."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        parts = unicodedata.normalize("NFD", char)
-        tones = "".join(c for c in parts if c in _TONE_MARKS)
-        out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONE_MARKS)) + tones)
-    return "".join(out).encode("cp1258")
 
 
 def _run(data: bytes | str) -> dict[str, object]:
