@@ -10,10 +10,12 @@ vs dateparser, vs a smaller table, ...); a target that is missed is reported as 
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 RESULTS: Final = Path(__file__).resolve().parent / "results"
@@ -93,3 +95,30 @@ def fmt(value: float) -> str:
     if magnitude >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def bulk_sqlite(path: Path, wanted: dict[str, Any]) -> sqlite3.Connection | None:
+    """A connection for a fast, unsafe bulk load into a freshly migrated SQLite file at ``path``.
+
+    Returns None when the file there was already built for ``wanted`` (the build's description, kept beside it as
+    JSON), so a cached benchmark database is reused. Finish the load with :func:`finish_bulk_sqlite`.
+    """
+    meta_path = path.with_suffix(".json")
+    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == wanted:
+        return None
+    for stale in (path, meta_path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    from ingest.db.engine import get_engine  # here, not at import: most benches never build a database
+
+    get_engine(f"sqlite:///{path}").dispose()  # the schema, by the migrations
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode = DELETE", "journal_mode = OFF", "synchronous = OFF", "cache_size = -400000"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def finish_bulk_sqlite(conn: sqlite3.Connection, path: Path, wanted: dict[str, Any]) -> None:
+    """Put the file back in WAL mode, close it and record what it was built for (so the next run reuses it)."""
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    path.with_suffix(".json").write_text(json.dumps(wanted))

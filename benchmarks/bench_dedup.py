@@ -16,14 +16,12 @@ Run: ``python -m benchmarks.bench_dedup`` (or ``make bench``).
 
 from __future__ import annotations
 
-import json
 import random
-import sqlite3
 import statistics
 import time
 from pathlib import Path
 
-from benchmarks import report, results_dir, scale, sized
+from benchmarks import bulk_sqlite, finish_bulk_sqlite, report, results_dir, scale, sized
 from ingest.db.engine import get_engine, head_revision, session_scope
 from ingest.db.store import find_near_duplicate
 from ingest.dedup import NEAR_DISTANCE, bands, hamming, to_signed
@@ -43,23 +41,17 @@ def fingerprints(n: int) -> list[int]:
 
 def build(path: Path, n: int) -> float:
     """Create (or reuse) a database of ``n`` stored fingerprints; seconds spent (0 when cached)."""
-    meta_path = path.with_suffix(".json")
     wanted = {
         "n": n,
         "seed": SEED,
         "revision": head_revision(),
         "builder": BUILDER_VERSION,
     }
-    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == wanted:
-        return 0.0
     start = time.perf_counter()
-    for stale in (path, meta_path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        stale.unlink(missing_ok=True)
-    get_engine(f"sqlite:///{path}").dispose()  # the schema, by the migrations
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = bulk_sqlite(path, wanted)
+    if conn is None:
+        return 0.0
     index_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_fingerprint_bands_band_value'").fetchone()
-    for pragma in ("journal_mode = DELETE", "journal_mode = OFF", "synchronous = OFF", "cache_size = -400000"):
-        conn.execute(f"PRAGMA {pragma}")
     conn.execute("DROP INDEX ix_fingerprint_bands_band_value")
     conn.execute("BEGIN")
     stamp = "2026-01-01 00:00:00.000000"
@@ -81,9 +73,7 @@ def build(path: Path, n: int) -> float:
         )
     conn.execute("COMMIT")
     conn.execute(index_sql[0])
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.close()
-    meta_path.write_text(json.dumps(wanted))
+    finish_bulk_sqlite(conn, path, wanted)
     return time.perf_counter() - start
 
 

@@ -19,7 +19,6 @@ Run: ``python -m benchmarks.bench_query`` (or ``make bench``).
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import sqlite3
@@ -34,7 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from benchmarks import ROOT, fmt, report, results_dir, sized
+from benchmarks import ROOT, bulk_sqlite, finish_bulk_sqlite, fmt, report, results_dir, sized
 from benchmarks.synth import SITES, article
 from ingest.db.engine import get_engine, head_revision
 from ingest.db.models import Article
@@ -120,18 +119,12 @@ def _fingerprint(n: int) -> dict[str, Any]:
 
 def build(path: Path, n: int) -> float:
     """Create (or reuse) the database of ``n`` articles at ``path``; seconds spent building (0 when cached)."""
-    meta_path = path.with_suffix(".json")
     wanted = _fingerprint(n)
-    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == wanted:
-        return 0.0
     start = time.perf_counter()
-    for stale in (path, meta_path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        stale.unlink(missing_ok=True)
-    get_engine(f"sqlite:///{path}").dispose()  # the schema, by the migrations
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = bulk_sqlite(path, wanted)
+    if conn is None:
+        return 0.0
     trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts_ai'").fetchone()[0]
-    for pragma in ("journal_mode = DELETE", "journal_mode = OFF", "synchronous = OFF", "cache_size = -400000"):
-        conn.execute(f"PRAGMA {pragma}")
     conn.execute("DROP TRIGGER articles_fts_ai")
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO sites (name, title, province) VALUES (?, ?, ?)", SITES)
@@ -154,9 +147,7 @@ def build(path: Path, n: int) -> float:
     conn.execute("COMMIT")
     conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
     conn.execute(trigger)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.close()
-    meta_path.write_text(json.dumps(wanted))
+    finish_bulk_sqlite(conn, path, wanted)
     return time.perf_counter() - start
 
 
