@@ -268,10 +268,11 @@ _SQLITE_WRITE_LOCK = text("UPDATE sites SET name = name WHERE 0")
 
 
 def _lock(session: Session, keys: Iterable[int]) -> None:
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         session.execute(_SQLITE_WRITE_LOCK)
         return
-    if session.get_bind().dialect.name != "postgresql":
+    if dialect != "postgresql":
         return
     ordered = sorted(set(keys))
     if ordered:
