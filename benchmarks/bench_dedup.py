@@ -4,7 +4,7 @@ Each size is its own SQLite database in the store's schema: ``articles`` rows ca
 fingerprints and their ``fingerprint_bands`` rows (``ingest.dedup.bands``), cached under ``benchmarks/results/``.
 Building them is not what is measured, so rows go in with plain ``executemany`` and the band index is created after
 the load (the same index the migration creates). The lookup measured is the store's own,
-``ingest.db.store.find_near_duplicate``, for probes that are stored fingerprints with 1 to ``NEAR_DISTANCE`` bits
+``ingest.db.near.find_near_duplicate``, for probes that are stored fingerprints with 1 to ``NEAR_DISTANCE`` bits
 flipped (each must be found) and for random probes (almost never near anything).
 
 Figures: median microseconds per lookup at each size, the ratio largest/smallest (flat means close to 1), and the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks import bulk_sqlite, finish_bulk_sqlite, report, results_dir, scale, sized
 from ingest.db.engine import get_engine, head_revision, session_scope
-from ingest.db.store import find_near_duplicate
+from ingest.db.near import find_near_duplicate
 from ingest.dedup import NEAR_DISTANCE, bands, hamming, to_signed
 
 BENCH = "dedup"

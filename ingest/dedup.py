@@ -103,6 +103,11 @@ def bands(fp: int) -> list[tuple[int, int]]:
     return [(k, blocks[i] << BLOCK_BITS | blocks[j]) for k, (i, j) in enumerate(BAND_PAIRS)]
 
 
+def band_keys(fp: int) -> list[int]:
+    """One integer per band of ``fp`` (band number and value together): what parallel writers lock on."""
+    return [band << BITS | value for band, value in bands(fp)]
+
+
 def to_signed(fp: int) -> int:
     """The unsigned fingerprint as a signed 64-bit integer (what a BIGINT column holds)."""
     fp &= _MASK

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, bindparam, delete, or_, select, text
+from sqlalchemy import Engine, bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -50,7 +50,8 @@ from ingest.db.models import (
     Source,
     UrlAlias,
 )
-from ingest.dedup import BANDS, NEAR_DISTANCE, bands, content_hash, fingerprint, hamming, to_signed, to_unsigned
+from ingest.db.near import band_rows, delete_bands, find_near_duplicate
+from ingest.dedup import band_keys, content_hash, fingerprint, to_signed, to_unsigned
 from ingest.normalize import normalize_text, search_key
 
 logger = logging.getLogger(__name__)
@@ -159,38 +160,9 @@ def _write_people(session: Session, article_id: int, rec: Mapping[str, Any]) -> 
 
 
 def _write_bands(session: Session, article_id: int, fp: int | None) -> None:
-    session.execute(delete(FingerprintBand).where(FingerprintBand.article_id == article_id))
+    delete_bands(session, [article_id])
     if fp is not None:
-        session.execute(
-            dialect_insert(session, FingerprintBand).on_conflict_do_nothing(),
-            [{"article_id": article_id, "band": b, "value": v} for b, v in bands(fp)],
-        )
-
-
-# One statement for every lookup (compiled once): band k is always the k-th key, its value a parameter. SQLite turns
-# the OR of (band, value) pairs into one index probe each; a row-value IN list would scan the table.
-NEAR_CANDIDATES = (
-    select(Article.id, Article.fingerprint, Article.duplicate_of)
-    .join(FingerprintBand, FingerprintBand.article_id == Article.id)
-    .where(or_(*(and_(FingerprintBand.band == k, FingerprintBand.value == bindparam(f"v{k}")) for k in range(BANDS))))
-    .distinct()
-)
-
-
-def find_near_duplicate(session: Session, fp: int, *, exclude: int | None = None) -> int | None:
-    """Id of the earliest original whose fingerprint is within ``NEAR_DISTANCE`` bits of ``fp`` (index lookup)."""
-    candidates = session.execute(NEAR_CANDIDATES, {f"v{k}": v for k, v in bands(fp)}).all()
-    roots = {
-        dup_of or art_id
-        for art_id, art_fp, dup_of in candidates
-        if art_fp is not None and art_id != exclude and hamming(to_unsigned(art_fp), fp) <= NEAR_DISTANCE
-    }
-    if not roots:
-        return None
-    # The earliest copy: earliest publication date when known, else the first one stored.
-    rows = session.execute(select(Article.id, Article.published_at).where(Article.id.in_(roots))).all()
-    far_future = datetime.max.replace(tzinfo=UTC)
-    return int(min(rows, key=lambda r: (r.published_at or far_future, r.id)).id)
+        session.execute(dialect_insert(session, FingerprintBand).on_conflict_do_nothing(), band_rows(article_id, fp))
 
 
 def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
@@ -238,7 +210,7 @@ def _record_lock_keys(rec: Mapping[str, Any], chash: str, fp: int | None) -> set
     keys = {_lock_key("url", u) for u in (rec.get("canonical_url") or url, url) if isinstance(u, str)}
     keys.add(_lock_key("hash", chash))
     if fp is not None:
-        keys.update(_lock_key("band", k, v) for k, v in bands(fp))
+        keys.update(_lock_key("band", key) for key in band_keys(fp))
     return keys
 
 

@@ -26,8 +26,9 @@ from ingest.db.models import (
     UrlAlias,
     UTCDateTime,
 )
+from ingest.db.near import NEAR_CANDIDATES
 from ingest.db.search import search_condition
-from ingest.db.store import NEAR_CANDIDATES, decompress_html, store_batch, write_batch
+from ingest.db.store import decompress_html, store_batch, write_batch
 from ingest.dedup import bands
 from tests.db.articles import BODY_COFFEE, BODY_DEFENCE, BODY_FLOOD, VN, lightly_edited
 
