@@ -30,7 +30,7 @@ from ingest.db.models import (
     Organisation,
     Source,
 )
-from ingest.db.search import search_condition
+from ingest.db.search import Narrowing, newest_match_ids, search_condition
 from ingest.db.store import DEFAULT_ROLE
 from ingest.normalize import VN_TZ, search_key
 
@@ -197,9 +197,37 @@ def _records(session: Session, articles: Sequence[Article]) -> list[dict[str, An
     ]
 
 
+def _planned_ids(session: Session, filters: Filters) -> list[int] | None:
+    """Ids of a newest-first limited SQLite search found without sorting every match (``newest_match_ids``), or
+    None when the plain statement of ``_select`` is the plan. Both give the same rows in the same order."""
+    if (
+        filters.search is None
+        or filters.limit is None
+        or filters.order != "newest"
+        or session.get_bind().dialect.name != "sqlite"
+    ):
+        return None
+    site_sets = [list(filters.site)] if filters.site else []
+    if filters.province:
+        site_sets.append(province_sites(filters.province))
+    narrowing = Narrowing(
+        site_sets=site_sets,
+        since=filters.since,
+        until=filters.until,
+        include_duplicates=filters.include_duplicates,
+        author_ids=_author_ids(session, filters.author) if filters.author else None,
+    )
+    return newest_match_ids(session, filters.search, narrowing, filters.limit)
+
+
 def find_articles(engine: Engine, filters: Filters) -> Iterator[dict[str, Any]]:
     """Stored articles matching ``filters``, in order, as ``ingest extract``-shaped dicts (streamed in chunks)."""
     with session_scope(engine) as session:
+        ids = _planned_ids(session, filters)
+        if ids is not None:
+            by_id = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+            yield from _records(session, [by_id[i] for i in ids])
+            return
         result = session.scalars(_select(session, filters).execution_options(yield_per=_CHUNK))
         for chunk in result.partitions():
             yield from _records(session, list(chunk))
@@ -234,8 +262,11 @@ def get_article(engine: Engine, id_or_url: str | int) -> dict[str, Any] | None:
 
 def stats(engine: Engine) -> list[dict[str, Any]]:
     """Per site: articles (and near-duplicates), latest publication, last run, share dated and share with an author."""
+    # One pass over the (site, published_at, duplicate_of) index, never the article rows; whether an article has
+    # an author is one probe of article_authors' primary key (SQLite uses it as the IN operator's lookup table;
+    # no DISTINCT over the whole table).
+    has_author = Article.id.in_(select(ArticleAuthor.article_id))
     with session_scope(engine) as session:
-        with_author = select(ArticleAuthor.article_id).distinct().subquery()
         rows = session.execute(
             select(
                 Article.site,
@@ -243,9 +274,8 @@ def stats(engine: Engine) -> list[dict[str, Any]]:
                 func.sum(case((Article.duplicate_of.is_not(None), 1), else_=0)),
                 func.max(Article.published_at),
                 func.sum(case((Article.published_at.is_not(None), 1), else_=0)),
-                func.count(with_author.c.article_id),
+                func.sum(case((has_author, 1), else_=0)),
             )
-            .outerjoin(with_author, with_author.c.article_id == Article.id)
             .group_by(Article.site)
             .order_by(Article.site)
         ).all()

@@ -112,7 +112,9 @@ class Article(Base):
 
     __tablename__ = "articles"
     __table_args__ = (
-        Index("ix_articles_site_published", "site", "published_at"),
+        # Migration 0002: newest-first search walks the first, ``ingest stats`` reads only the second.
+        Index("ix_articles_published_dup_site", "published_at", "duplicate_of", "site"),
+        Index("ix_articles_site_published_dup", "site", "published_at", "duplicate_of"),
         Index("ix_articles_content_hash", "content_hash"),
     )
 
