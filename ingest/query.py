@@ -271,10 +271,10 @@ def stats(engine: Engine) -> list[dict[str, Any]]:
             select(
                 Article.site,
                 func.count(Article.id),
-                func.sum(case((Article.duplicate_of.is_not(None), 1), else_=0)),
+                func.count(Article.duplicate_of),
                 func.max(Article.published_at),
-                func.sum(case((Article.published_at.is_not(None), 1), else_=0)),
-                func.sum(case((has_author, 1), else_=0)),
+                func.count(Article.published_at),
+                func.count(case((has_author, 1))),
             )
             .group_by(Article.site)
             .order_by(Article.site)
