@@ -1,36 +1,43 @@
-"""Near-duplicate lookup cost against 10 k, 100 k and 1 M stored fingerprints: it must stay flat (LSH bands).
+"""Near-duplicate lookup cost against 10 k, 100 k and 1 M stored fingerprints: it must stay flat (LSH bands); and
+what a fingerprint costs to compute.
 
-Each size is its own SQLite database in the store's schema: ``articles`` rows carrying random 64-bit SimHash
-fingerprints and their ``fingerprint_bands`` rows (``ingest.dedup.bands``), cached under ``benchmarks/results/``.
-Building them is not what is measured, so rows go in with plain ``executemany`` and the band index is created after
-the load (the same index the migration creates). The lookup measured is the store's own,
-``ingest.db.near.find_near_duplicate``, for probes that are stored fingerprints with 1 to ``NEAR_DISTANCE`` bits
-flipped (each must be found) and for random probes (almost never near anything).
+Each size is its own SQLite database in the store's schema: ``articles`` rows carrying random 64-bit fingerprints
+and their ``fingerprint_bands`` rows (``ingest.db.near.band_rows``: 15 band keys each, the fingerprint beside the
+key), cached under ``benchmarks/results/``. Building them is not what is measured, so rows go in with plain
+``executemany`` and the band index is created after the load (the same index the migration creates). The lookup
+measured is the store's own, ``ingest.db.near.find_near_duplicate`` through a session, for probes that are stored
+fingerprints with 1 to ``NEAR_DISTANCE`` bits flipped (each must be found) and for random probes (almost never near
+anything). Candidates per lookup (index rows the lookup compares) are counted apart, outside the timing.
 
 Figures: median microseconds per lookup at each size, the ratio largest/smallest (flat means close to 1), and the
 peer: a plain scan comparing the probe with every stored fingerprint in memory (what a lookup without bands costs),
-measured at the largest size in the same run.
+measured at the largest size in the same run. Then ``ingest.dedup.fingerprint`` in CPU milliseconds per synthetic
+article (``benchmarks/synth.py``), against the SimHash it replaced (revision 0002's, kept in migration 0003 for
+its downgrade) on the same articles.
 
 Run: ``python -m benchmarks.bench_dedup`` (or ``make bench``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bulk_sqlite, finish_bulk_sqlite, report, results_dir, scale, sized
+from benchmarks import ROOT, bulk_sqlite, finish_bulk_sqlite, report, results_dir, scale, sized
+from benchmarks.synth import article
 from ingest.db.engine import get_engine, head_revision, session_scope
-from ingest.db.near import find_near_duplicate
-from ingest.dedup import NEAR_DISTANCE, bands, hamming, to_signed
+from ingest.db.near import NEAR_CANDIDATES, find_near_duplicate, near_params
+from ingest.dedup import BANDS, NEAR_DISTANCE, band_keys, fingerprint, hamming, to_signed
 
 BENCH = "dedup"
 SEED = 5
 CHUNK = 20_000
 FLAT_TARGET = 1.5  # lookup time at the largest size over the smallest
-BUILDER_VERSION = 1  # bump when build() changes what it writes (cached databases are rebuilt)
+BUILDER_VERSION = 2  # bump when build() changes what it writes (cached databases are rebuilt)
 
 
 def fingerprints(n: int) -> list[int]:
@@ -51,8 +58,8 @@ def build(path: Path, n: int) -> float:
     conn = bulk_sqlite(path, wanted)
     if conn is None:
         return 0.0
-    index_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_fingerprint_bands_band_value'").fetchone()
-    conn.execute("DROP INDEX ix_fingerprint_bands_band_value")
+    index_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_fingerprint_bands_key'").fetchone()
+    conn.execute("DROP INDEX ix_fingerprint_bands_key")
     conn.execute("BEGIN")
     stamp = "2026-01-01 00:00:00.000000"
     fps = fingerprints(n)
@@ -68,8 +75,8 @@ def build(path: Path, n: int) -> float:
             ],
         )  # fmt: skip
         conn.executemany(
-            "INSERT INTO fingerprint_bands (article_id, band, value) VALUES (?, ?, ?)",
-            [(i, band, value) for i in ids for band, value in bands(fps[i - 1])],
+            "INSERT INTO fingerprint_bands (article_id, band_key, fingerprint) VALUES (?, ?, ?)",
+            [(i, key, to_signed(fps[i - 1])) for i in ids for key in band_keys(fps[i - 1])],
         )
     conn.execute("COMMIT")
     conn.execute(index_sql[0])
@@ -106,6 +113,17 @@ def time_lookups(path: Path, probe_fps: list[int]) -> tuple[list[float], int]:
     return times, hits
 
 
+def candidates_per_lookup(path: Path, probe_fps: list[int]) -> float:
+    """Mean index rows a lookup reads and compares (the probe's own match included for near probes)."""
+    engine = get_engine(f"sqlite:///{path}")
+    try:
+        with session_scope(engine) as session:
+            rows = sum(len(session.execute(NEAR_CANDIDATES, near_params(fp)).all()) for fp in probe_fps)
+    finally:
+        engine.dispose()
+    return rows / len(probe_fps)
+
+
 def scan_us(stored: list[int], probe_fps: list[int]) -> float:
     """The peer: median microseconds to compare a probe with every stored fingerprint (no index)."""
     times = []
@@ -132,7 +150,7 @@ def main() -> None:
     chosen = SIZES[scale()]
     count = sized(300, 200, 30)
     print(f"find_near_duplicate (store's banded lookup), {count} near + {count} random probes per size")
-    print(f"{'stored':>10}{'build s':>9}{'near µs':>10}{'random µs':>11}{'found':>8}")
+    print(f"{'stored':>10}{'build s':>9}{'near µs':>10}{'random µs':>11}{'found':>8}{'cand/lookup':>13}")
     medians: dict[int, float] = {}
     stored: list[int] = []
     near: list[int] = []
@@ -144,9 +162,11 @@ def main() -> None:
         near_t, near_hits = time_lookups(path, near)
         rand_t, _ = time_lookups(path, rand)
         medians[n] = statistics.median(near_t + rand_t)
+        cands = candidates_per_lookup(path, near + rand)
         print(f"{n:>10,}{built:>9.1f}{statistics.median(near_t):>10.0f}{statistics.median(rand_t):>11.0f}"
-              f"{f'{near_hits}/{count}':>8}")  # fmt: skip
-        report(BENCH, f"lookup, {n:,} stored", medians[n], "µs", note=f"near probes found {near_hits}/{count}")
+              f"{f'{near_hits}/{count}':>8}{cands:>13.1f}")  # fmt: skip
+        report(BENCH, f"lookup, {n:,} stored", medians[n], "µs",
+               note=f"near probes found {near_hits}/{count}; {cands:.1f} candidates per lookup")  # fmt: skip
         if near_hits != count:
             print(f"WRONG: {count - near_hits} near probes within {NEAR_DISTANCE} bits were not found at {n:,}")
     small, large = min(medians), max(medians)
@@ -159,6 +179,40 @@ def main() -> None:
     report(BENCH, f"scan / banded lookup at {large:,}", scan / medians[large], "x", note=f"scan {scan:,.0f} µs")
     if growth > FLAT_TARGET:
         print(f"MISSED: lookup grew {growth:.2f}x from {small:,} to {large:,} stored fingerprints")
+    fingerprint_cost(sized(600, 300, 40))
+
+
+def _simhash_0002() -> Callable[[str | None, str | None], int | None]:
+    """Revision 0002's SimHash fingerprint, as frozen in migration 0003 (a module name that is not importable)."""
+    path = ROOT / "ingest" / "db" / "migrations" / "versions" / "0003_band_keys.py"
+    spec = importlib.util.spec_from_file_location("_migration_0003", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    simhash: Callable[[str | None, str | None], int | None] = module.simhash_0002
+    return simhash
+
+
+def _cpu_ms(fn: Callable[[str | None, str | None], int | None], texts: list[tuple[str, str]]) -> float:
+    start = time.process_time()
+    for title, body in texts:
+        fn(title, body)
+    return (time.process_time() - start) * 1e3 / len(texts)
+
+
+def fingerprint_cost(count: int) -> None:
+    """CPU ms per article for ``fingerprint`` and for the SimHash it replaced, on the same synthetic articles.
+
+    Each function gets its own articles (text normalisation remembers strings it has just seen, so a second pass
+    over the same ones would be cheaper): ours the even-numbered, the peer the odd-numbered of one stream.
+    """
+    texts = [(a["title"], a["body"]) for a in (article(i, seed=SEED) for i in range(2 * count))]
+    ours = _cpu_ms(fingerprint, texts[0::2])
+    peer = _cpu_ms(_simhash_0002(), texts[1::2])
+    print(f"fingerprint: {ours:.3f} ms per article (CPU), SimHash of revision 0002 {peer:.3f} ms: {peer / ours:.1f}x")
+    report(BENCH, "fingerprint per article (CPU)", ours, "ms", note=f"{BANDS} band rows per article")
+    report(BENCH, "SimHash (rev 0002) / fingerprint", peer / ours, "x", note=f"SimHash {peer:.3f} ms per article")
 
 
 if __name__ == "__main__":

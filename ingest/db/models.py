@@ -211,11 +211,19 @@ class UrlAlias(Base):
 
 
 class FingerprintBand(Base):
-    """One band of an article's SimHash, for near-duplicate lookups by index instead of a scan."""
+    """One LSH band key of an article's fingerprint (``ingest.dedup.band_keys``) and the fingerprint itself.
+
+    Near-duplicate lookups search the index on (band_key, fingerprint, article_id) and compare fingerprints inside
+    it, never touching the wide ``articles`` rows of unrelated candidates; the rows sit in article order (the
+    primary key, SQLite WITHOUT ROWID), so writing and deleting an article's rows is one short range.
+    """
 
     __tablename__ = "fingerprint_bands"
-    __table_args__ = (Index("ix_fingerprint_bands_band_value", "band", "value"),)
+    __table_args__ = (
+        Index("ix_fingerprint_bands_key", "band_key", "fingerprint", "article_id"),
+        {"sqlite_with_rowid": False},
+    )
 
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    value: Mapped[int] = mapped_column(Integer)
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[int] = mapped_column(BigInteger)  # signed, as articles.fingerprint

@@ -1,4 +1,4 @@
-"""ingest.dedup: content hash, SimHash and the LSH bands, as pure functions."""
+"""ingest.dedup: content hash, the MinHash fingerprint and its LSH band keys, as pure functions."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.synth import article as synthetic_article
 from ingest.dedup import (
     BANDS,
+    BITS,
+    BLOCK_WIDTHS,
     NEAR_DISTANCE,
-    bands,
+    band_keys,
     content_hash,
     fingerprint,
     hamming,
-    simhash,
+    sketch,
     strip_outlet_prefix,
     to_signed,
     to_unsigned,
@@ -55,29 +58,96 @@ def test_fingerprint_close_for_light_edits_far_for_other_stories() -> None:
         assert hamming(fp, fingerprint(TITLE, other) or 0) > 3 * NEAR_DISTANCE
 
 
+def _replace_words(body: str, start: int, new: list[str]) -> str:
+    words = body.split()
+    return " ".join(words[:start] + new + words[start + len(new) :])
+
+
+def test_fingerprint_close_for_realistic_edits() -> None:
+    fp = fingerprint(TITLE, BODY_DEFENCE)
+    assert fp is not None
+    credit = BODY_DEFENCE + "\n\nNguyễn Văn An (TTXVN)"
+    one_phrase = _replace_words(BODY_DEFENCE, 30, ["trong", "thời", "gian", "tới"])
+    prefixed = "ĐNO - " + BODY_DEFENCE.removeprefix("(KT)- ")
+    for edited in (credit, one_phrase, prefixed, lightly_edited(BODY_DEFENCE)):
+        assert hamming(fp, fingerprint(TITLE, edited) or 0) <= NEAR_DISTANCE
+    assert fingerprint(TITLE, prefixed) == fp  # only the outlet prefix differs
+
+
+def test_unrelated_same_topic_stories_are_far_apart() -> None:
+    # Synthetic stories are built from the same templates and places: same topic, different reports.
+    fps = [fingerprint(a["title"], a["body"]) for a in map(synthetic_article, range(40))]
+    assert all(fp is not None for fp in fps)
+    closest = min(hamming(a or 0, b or 0) for a, b in itertools.combinations(fps, 2))
+    assert closest > NEAR_DISTANCE
+
+
+def test_fingerprint_is_the_same_in_another_process() -> None:
+    # Word hashes must not depend on the interpreter's string hash seed.
+    import subprocess
+    import sys
+
+    code = (
+        "from ingest.dedup import fingerprint; from tests.db.articles import BODY_DEFENCE; "
+        f"print(fingerprint({TITLE!r}, BODY_DEFENCE))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "123"}
+    )
+    assert int(out.stdout) == fingerprint(TITLE, BODY_DEFENCE)
+
+
 def test_fingerprint_of_short_text_is_none() -> None:
     assert fingerprint("Tin ngắn", "Một câu thôi.") is None
-    assert simhash("") == 0
+    assert sketch(set()) == 0
 
 
-def test_bands_find_every_fingerprint_within_the_distance() -> None:
+def test_sketch_bits_follow_set_similarity() -> None:
+    rnd = random.Random(3)
+    base = {rnd.getrandbits(64) for _ in range(300)}
+    assert sketch(base) == sketch(set(base))
+    near = set(list(base)[:295]) | {rnd.getrandbits(64) for _ in range(5)}  # Jaccard ~0.97
+    other = {rnd.getrandbits(64) for _ in range(300)}  # Jaccard 0
+    assert hamming(sketch(base), sketch(near)) <= NEAR_DISTANCE
+    assert hamming(sketch(base), sketch(other)) > 3 * NEAR_DISTANCE
+    assert 0 < sketch({rnd.getrandbits(64)}) < 1 << BITS  # one shingle: empty bins borrow, all 64 bits decided
+
+
+def _flip(fp: int, bits: list[int]) -> int:
+    for bit in bits:
+        fp ^= 1 << bit
+    return fp
+
+
+def test_band_keys_find_every_fingerprint_within_the_distance() -> None:
     rnd = random.Random(7)
     for _ in range(300):
         fp = rnd.getrandbits(64)
-        flipped = fp
-        for bit in rnd.sample(range(64), NEAR_DISTANCE):
-            flipped ^= 1 << bit
+        flipped = _flip(fp, rnd.sample(range(64), NEAR_DISTANCE))
         assert hamming(fp, flipped) == NEAR_DISTANCE
-        assert set(bands(fp)) & set(bands(flipped)), "a near fingerprint shares no band"
-    assert len(bands(0)) == BANDS
-    assert all(0 <= value < 1 << 16 for _, value in bands(2**64 - 1))
+        assert set(band_keys(fp)) & set(band_keys(flipped)), "a near fingerprint shares no band"
+    assert len(band_keys(0)) == len(set(band_keys(0))) == BANDS
+    assert all(0 <= key < 2**63 for key in band_keys(2**64 - 1))
 
 
-def test_bands_of_unrelated_fingerprints_rarely_collide() -> None:
+def test_band_keys_worst_case_spread_over_blocks() -> None:
+    # The hardest patterns: NEAR_DISTANCE flipped bits each in a different block (every choice of blocks, at the
+    # block's lowest and highest bit), and the band keys still share one.
+    starts = [sum(BLOCK_WIDTHS[:i]) for i in range(len(BLOCK_WIDTHS))]
+    fp = 0x0123456789ABCDEF
+    for blocks in itertools.combinations(range(len(BLOCK_WIDTHS)), NEAR_DISTANCE):
+        for edge in (0, 1):
+            bits = [starts[b] + edge * (BLOCK_WIDTHS[b] - 1) for b in blocks]
+            assert set(band_keys(fp)) & set(band_keys(_flip(fp, bits))), blocks
+    # One more flipped bit, in every block but one: no pair of blocks is left equal.
+    assert not set(band_keys(fp)) & set(band_keys(_flip(fp, starts[: NEAR_DISTANCE + 1])))
+
+
+def test_band_keys_of_unrelated_fingerprints_rarely_collide() -> None:
     rnd = random.Random(11)
     fps = [rnd.getrandbits(64) for _ in range(200)]
-    shared = sum(bool(set(bands(a)) & set(bands(b))) for a, b in itertools.combinations(fps, 2))
-    assert shared / (200 * 199 / 2) < 0.01
+    shared = sum(bool(set(band_keys(a)) & set(band_keys(b))) for a, b in itertools.combinations(fps, 2))
+    assert shared / (200 * 199 / 2) < 0.001
 
 
 @pytest.mark.parametrize("fp", [0, 1, 2**63 - 1, 2**63, 2**64 - 1])
