@@ -1,4 +1,5 @@
-"""Engines and sessions: SQLite pragmas (WAL, busy timeout, foreign keys), Alembic upgrades, session scope.
+"""Engines and sessions: SQLite pragmas (WAL, busy timeout, foreign keys, temp store in memory), Alembic upgrades,
+session scope.
 
 ``get_engine`` is the one place that turns an URL into an engine. A SQLite database is brought to the newest
 schema automatically (it is embedded and has one owner); PostgreSQL is upgraded with ``ingest db upgrade`` or when
@@ -37,6 +38,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         # WAL + NORMAL is durable at every checkpoint and loses at most the last commits on power loss.
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Temporary b-trees (sorting a large IN list, DISTINCT) in memory rather than in a temporary file.
+        cursor.execute("PRAGMA temp_store = MEMORY")
     finally:
         cursor.close()
 

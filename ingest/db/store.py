@@ -10,8 +10,16 @@ For each record, in order (earlier records of the same batch are visible to late
    ``fingerprint_bands`` index) is stored with ``duplicate_of`` = the earliest original.
 
 Inserts are ``INSERT .. ON CONFLICT`` statements (SQLite and PostgreSQL), so parallel workers writing the same
-article never fail on a unique constraint. ``write_batch`` runs in the caller's session and transaction;
-``store_batch`` owns one transaction per batch and writes it again when it deadlocks with another worker.
+article never fail on a unique constraint. ``write_article`` decides one record with its own lookups (the
+reference path; ``ingest reprocess`` uses it). ``write_batch`` takes the same decisions for a whole batch
+set-based: one read of the stored articles the batch can meet (canonical URLs ``IN``, aliases ``IN``, content hashes
+``IN``, band keys ``IN``), the decisions in memory in record order (an article inserted by an earlier record is a
+candidate for the later ones, with ids ordered as the insert will give them), then one Core executemany per table
+(names upserted once per batch, then articles, aliases, bands, people). A record that changes a stored article's
+content is rare: the batch writes what it decided so far, that record goes through ``write_article``, and the rest
+of the batch is read again. ``write_batch`` runs in the caller's session and transaction; ``store_batch`` owns one
+transaction per batch and writes it again when it deadlocks with another worker; ``store_many`` is the bulk load
+(large batches on one connection).
 
 Parallel workers on PostgreSQL: a lookup cannot see a twin that another worker wrote in its still-open transaction,
 so before any lookup the writer takes transaction-scoped advisory locks on every key its records will look up or
@@ -27,15 +35,18 @@ import json
 import logging
 import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, bindparam, delete, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ingest.db.engine import session_scope
 from ingest.db.models import (
@@ -51,7 +62,7 @@ from ingest.db.models import (
     UrlAlias,
 )
 from ingest.db.near import band_rows, delete_bands, find_near_duplicate
-from ingest.dedup import band_keys, content_hash, fingerprint, to_signed, to_unsigned
+from ingest.dedup import NEAR_DISTANCE, band_keys, content_hash, fingerprint, hamming, to_signed, to_unsigned
 from ingest.normalize import normalize_text, search_key
 
 logger = logging.getLogger(__name__)
@@ -66,7 +77,7 @@ URL_MAX = 2000
 NAME_MAX = 300
 
 
-def dialect_insert(session: Session, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+def dialect_insert(session: Session, model: type[Any] | Table) -> postgresql.Insert | sqlite.Insert:
     """``INSERT`` for ``model`` in the session's dialect, with ``on_conflict_*`` available (SQLite, PostgreSQL)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
@@ -98,6 +109,8 @@ def _strs(value: Any, limit: int | None = None) -> list[str]:
 
 
 def _json_safe(value: Any) -> Any:
+    if not value:  # nothing to clean (most pages list no images): skip the JSON round trip
+        return value
     return json.loads(json.dumps(value, default=str).replace("\\u0000", ""))
 
 
@@ -138,20 +151,12 @@ def _source_id(session: Session, name: Any) -> int | None:
 def _write_people(session: Session, article_id: int, rec: Mapping[str, Any]) -> None:
     session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
     session.execute(delete(ArticleOrganisation).where(ArticleOrganisation.article_id == article_id))
-    given = rec.get("author_roles")
-    roles: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
-    rows: dict[tuple[int, str], int] = {}
-    for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors"), NAME_MAX))):
-        # One row per person however the page placed the tone marks ("Thuỷ" and "Thủy" are one author).
-        author_id = _named_id(session, Author, normalize_text(name))
-        for role in _strs(roles.get(name), 30) or [DEFAULT_ROLE]:
-            rows.setdefault((author_id, role), position)
+    authors, orgs = _people(rec)
+    ids = {name: _named_id(session, Author, name) for _p, name, _r in authors}
+    rows = _author_rows(article_id, authors, ids)
     if rows:
-        session.execute(
-            dialect_insert(session, ArticleAuthor).on_conflict_do_nothing(),
-            [{"article_id": article_id, "author_id": a, "role": r, "position": p} for (a, r), p in rows.items()],
-        )
-    org_ids = {_named_id(session, Organisation, name) for name in _strs(rec.get("organizations"), NAME_MAX)}
+        session.execute(dialect_insert(session, ArticleAuthor).on_conflict_do_nothing(), rows)
+    org_ids = {_named_id(session, Organisation, name) for name in orgs}
     if org_ids:
         session.execute(
             dialect_insert(session, ArticleOrganisation).on_conflict_do_nothing(),
@@ -183,7 +188,8 @@ def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
         "category": _strs(rec.get("category")),
         "tags": _strs(rec.get("tags")),
         "images": _json_safe([i for i in rec.get("images") or [] if isinstance(i, Mapping)]),
-        "search_text": search_text(title, lead, body),
+        # The normalize stage's key when it computed one (``pipelines.normalize``), else the same computed here.
+        "search_text": given if isinstance(given := rec.get("search_text"), str) else search_text(title, lead, body),
         "fetched_at": _aware(rec.get("fetched_at")),
         "http_status": status if isinstance(status, int) and 0 <= status < 1000 else None,
         "html_encoding": _s(rec.get("encoding"), 40),
@@ -210,7 +216,7 @@ def _record_lock_keys(rec: Mapping[str, Any], chash: str, fp: int | None) -> set
     keys = {_lock_key("url", u) for u in (rec.get("canonical_url") or url, url) if isinstance(u, str)}
     keys.add(_lock_key("hash", chash))
     if fp is not None:
-        keys.update(_lock_key("band", key) for key in band_keys(fp))
+        keys.update(_lock_key("band", key) for key in _band_keys(fp))
     return keys
 
 
@@ -368,21 +374,381 @@ def _write_article(
     return "duplicate_near" if duplicate_of is not None else "stored"
 
 
+# A record's band keys are needed for its locks, the batch's lookup and its in-memory index: computed once.
+_band_keys = lru_cache(maxsize=16_384)(band_keys)
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+# Rows per ``IN (...)`` list: far under SQLite's 32,766 bound parameters, few round trips for a large batch.
+_IN_CHUNK = 500
+_KEY_CHUNK = 2_000  # band keys per lookup: 15 per fingerprint
+
+
+def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+@dataclass(eq=False)
+class _Known:
+    """An article a batch refers to: a stored row, or one the batch inserts (``row`` set, ``id`` after the insert)."""
+
+    id: int | None
+    url: str
+    content_hash: str
+    last_seen: datetime
+    published: datetime | None
+    order: int = -1  # position among the batch's inserts (their ids follow it); -1 for rows stored before
+    row: dict[str, Any] | None = None
+    dirty: bool = False  # a stored row whose url / last_seen_at changed
+    lost: bool = False  # another writer stored the canonical URL first (the insert did nothing)
+
+    def seen(self, when: datetime) -> None:
+        if when > self.last_seen:
+            self.last_seen = when
+            self._set("last_seen_at", when)
+
+    def set_url(self, url: str) -> None:
+        self.url = url
+        self._set("url", url)
+
+    def _set(self, column: str, value: Any) -> None:
+        if self.row is not None:  # not inserted yet: the insert writes it
+            self.row[column] = value
+        else:
+            self.dirty = True
+
+    def earliest_key(self) -> tuple[datetime, int, int]:
+        """Earliest publication date first, else the first stored (stored rows before the batch's, in id order)."""
+        if self.row is None:
+            return (self.published or _FAR_FUTURE, 0, self.id or 0)
+        return (self.published or _FAR_FUTURE, 1, self.order)
+
+
+@dataclass
+class _Prepared:
+    rec: Mapping[str, Any]
+    url: str
+    canon: str
+    site: str | None
+    chash: str
+    fp: int | None
+    seen: datetime
+
+
+_KNOWN_COLUMNS = (Article.id, Article.url, Article.content_hash, Article.last_seen_at, Article.published_at)
+
+
+class _BatchState:
+    """What a batch's decisions need from the database, read with a few set-based queries, then kept up to date in
+    memory as each record is decided (so earlier records of the batch are visible to later ones)."""
+
+    def __init__(self, session: Session, prepared: Sequence[_Prepared]) -> None:
+        self.by_id: dict[int, _Known] = {}
+        self.by_canon: dict[str, _Known] = {}
+        self.alias: dict[str, _Known] = {}
+        self.by_hash: dict[str, _Known] = {}
+        self.bands: dict[int, list[tuple[int, _Known, _Known]]] = {}  # band key -> (fingerprint, article, its root)
+        self._load(session, prepared)
+
+    def _known(self, row: Any) -> _Known:
+        known = self.by_id.get(row.id)
+        if known is None:
+            known = _Known(row.id, row.url, row.content_hash, row.last_seen_at, row.published_at)
+            self.by_id[row.id] = known
+        return known
+
+    def _load(self, session: Session, prepared: Sequence[_Prepared]) -> None:
+        canons = sorted({p.canon for p in prepared})
+        urls = sorted({u for p in prepared for u in (p.canon, p.url)})
+        hashes = sorted({p.chash for p in prepared})
+        for chunk in _chunks(canons):
+            by_canon = select(*_KNOWN_COLUMNS, Article.canonical_url).where(Article.canonical_url.in_(chunk))
+            for canon_row in session.execute(by_canon):
+                self.by_canon[canon_row.canonical_url] = self._known(canon_row)
+        for chunk in _chunks(urls):
+            stmt = select(*_KNOWN_COLUMNS, UrlAlias.url.label("alias")).join(
+                UrlAlias, UrlAlias.article_id == Article.id
+            )
+            for alias_row in session.execute(stmt.where(UrlAlias.url.in_(chunk))):
+                self.alias[alias_row.alias] = self._known(alias_row)
+        for chunk in _chunks(hashes):
+            for row in session.execute(select(*_KNOWN_COLUMNS).where(Article.content_hash.in_(chunk))):
+                current = self.by_hash.get(row.content_hash)
+                if current is None or row.id < (current.id or 0):  # the first stored copy (lowest id)
+                    self.by_hash[row.content_hash] = self._known(row)
+        self._load_near(session, {p.fp for p in prepared if p.fp is not None})
+
+    def _load_near(self, session: Session, fps: set[int]) -> None:
+        """The stored articles within ``NEAR_DISTANCE`` bits of any of ``fps``, with their originals, indexed."""
+        probe: dict[int, list[int]] = {}
+        for fp in fps:
+            for key in _band_keys(fp):
+                probe.setdefault(key, []).append(fp)
+        near: dict[int, int] = {}  # stored article id -> its unsigned fingerprint
+        for chunk in _chunks(sorted(probe), _KEY_CHUNK):
+            bands = select(FingerprintBand.article_id, FingerprintBand.band_key, FingerprintBand.fingerprint)
+            for art_id, key, art_fp in session.execute(bands.where(FingerprintBand.band_key.in_(chunk))):
+                unsigned = to_unsigned(art_fp)
+                if any(hamming(unsigned, fp) <= NEAR_DISTANCE for fp in probe[key]):
+                    near[art_id] = unsigned
+        roots: dict[int, int] = {}
+        for chunk in _chunks(sorted(near)):
+            stmt = select(*_KNOWN_COLUMNS, Article.duplicate_of).where(Article.id.in_(chunk))
+            for row in session.execute(stmt):
+                self._known(row)
+                roots[row.id] = row.duplicate_of or row.id
+        for chunk in _chunks(sorted(set(roots.values()) - self.by_id.keys())):
+            for root in session.execute(select(*_KNOWN_COLUMNS).where(Article.id.in_(chunk))):
+                self._known(root)
+        for art_id, root_id in roots.items():
+            self.index(near[art_id], self.by_id[art_id], self.by_id[root_id])
+
+    def index(self, fp: int, known: _Known, root: _Known) -> None:
+        for key in _band_keys(fp):
+            self.bands.setdefault(key, []).append((fp, known, root))
+
+    def near_root(self, fp: int) -> _Known | None:
+        """The earliest original of the stored or batch articles within ``NEAR_DISTANCE`` bits of ``fp``."""
+        roots = {
+            id(root): root
+            for key in _band_keys(fp)
+            for other, _known, root in self.bands.get(key, ())
+            if hamming(other, fp) <= NEAR_DISTANCE
+        }
+        return min(roots.values(), key=_Known.earliest_key) if roots else None
+
+    def add_alias(
+        self, url: str, known: _Known, site: str | None, reason: str, rows: list[tuple[str, _Known, str | None, str]]
+    ) -> None:
+        if len(url) > URL_MAX or url in self.alias:  # over-long: not stored; known: ON CONFLICT DO NOTHING
+            return
+        self.alias[url] = known
+        rows.append((url, known, site, reason))
+
+
+class _BatchWriter:
+    """The rows a batch's decisions produce, written with one executemany per table when ``flush`` is called."""
+
+    def __init__(self, session: Session, *, run_id: int | None, now: datetime) -> None:
+        self.session = session
+        self.run_id = run_id
+        self.now = now
+        self.inserts: list[tuple[int, _Prepared, _Known, _Known | None]] = []  # outcome index, record, row, root
+        self.aliases: list[tuple[str, _Known, str | None, str]] = []  # url, article, site, reason
+
+    def insert(self, index: int, p: _Prepared, root: _Known | None) -> _Known:
+        """A new article for record ``p`` (outcome ``index``), a near duplicate of ``root`` when given."""
+        row = {
+            **_content(p.rec),
+            "url": p.url,
+            "canonical_url": p.canon,
+            "site": p.site,
+            "content_hash": p.chash,
+            "fingerprint": to_signed(p.fp) if p.fp is not None else None,
+            "duplicate_of": None,
+            "first_seen_at": p.seen,
+            "last_seen_at": p.seen,
+            "crawl_run_id": self.run_id,
+            "source_id": None,
+        }
+        known = _Known(None, p.url, p.chash, p.seen, row["published_at"], order=len(self.inserts), row=row)
+        self.inserts.append((index, p, known, root))
+        return known
+
+    def _execute(self, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:  # Core executemany on the session's connection: no ORM unit of work per row
+            self.session.connection().execute(stmt, list(rows))
+
+    def _insert(self, model: type[Any]) -> Any:
+        return dialect_insert(self.session, model.__table__).on_conflict_do_nothing()
+
+    def _name_ids(self, model: type[Author] | type[Organisation] | type[Source], names: set[str]) -> dict[str, int]:
+        """Ids of ``names`` (inserted when new): one upsert and one ``SELECT .. IN`` for the whole batch."""
+        if not names:
+            return {}
+        ordered = sorted(names)  # the same order in every writer: no lock cycle between two batches' upserts
+        self._execute(self._insert(model), [{"name": n} for n in ordered])
+        ids: dict[str, int] = {}
+        for chunk in _chunks(ordered):
+            ids.update(
+                (n, i) for i, n in self.session.execute(select(model.id, model.name).where(model.name.in_(chunk)))
+            )
+        return ids
+
+    def flush(self, state: _BatchState, outcomes: list[Outcome]) -> None:
+        """Write everything decided so far (the order of the tables follows their foreign keys)."""
+        inserts, self.inserts = self.inserts, []
+        aliases, self.aliases = self.aliases, []
+        people = [(known, _people(p.rec)) for _i, p, known, _root in inserts]
+        author_ids = self._name_ids(Author, {name for _k, (authors, _o) in people for _p, name, _r in authors})
+        org_ids = self._name_ids(Organisation, {name for _k, (_a, orgs) in people for name in orgs})
+        sources = {p.rec.get("source"): _s(p.rec.get("source"), NAME_MAX) for _i, p, _k, _r in inserts}
+        source_ids = self._name_ids(Source, {n for n in sources.values() if n and n.strip()})
+        self._execute(
+            self._insert(Site), [{"name": n} for n in sorted({p.site for _i, p, _k, _r in inserts if p.site})]
+        )
+
+        rows = []
+        late: list[tuple[_Known, _Known]] = []  # near duplicates of an article inserted by the same statement
+        for _i, p, known, root in inserts:
+            row = known.row
+            assert row is not None
+            source = sources.get(p.rec.get("source"))
+            row["source_id"] = source_ids.get(source) if source else None
+            if root is not None and root.row is not None:
+                late.append((known, root))
+            row["duplicate_of"] = root.id if root is not None and root.row is None else None
+            rows.append(row)
+        articles = cast(Table, Article.__table__)
+        self._execute(
+            dialect_insert(self.session, articles).on_conflict_do_nothing(index_elements=["canonical_url"]), rows
+        )
+        stored: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks([p.canon for _i, p, _k, _r in inserts]):
+            stmt = select(Article.canonical_url, Article.id, Article.content_hash).where(
+                Article.canonical_url.in_(chunk)
+            )
+            stored.update((c, (i, h)) for c, i, h in self.session.execute(stmt))
+        for index, p, known, _root in inserts:
+            known.id, chash = stored[p.canon]
+            known.row = None  # a stored row from now on
+            if chash != p.chash:  # another writer stored this canonical URL first: theirs stands
+                known.lost = True
+                outcomes[index] = "unchanged"
+        by_id = articles.c.id == bindparam("aid")
+        self._execute(
+            update(articles).where(by_id).values(duplicate_of=bindparam("dup")),
+            [{"aid": k.id, "dup": r.id} for k, r in late if not k.lost],
+        )
+        self._execute(
+            self._insert(UrlAlias),
+            [
+                {"url": u, "article_id": k.id, "site": site, "reason": reason, "created_at": self.now}
+                for u, k, site, reason in aliases
+            ],
+        )
+        dirty = [k for k in state.by_id.values() if k.dirty]
+        self._execute(
+            update(articles).where(by_id).values(url=bindparam("u"), last_seen_at=bindparam("seen")),
+            [{"aid": k.id, "u": k.url, "seen": k.last_seen} for k in dirty],
+        )
+        for k in dirty:
+            k.dirty = False
+            # An ORM object of this row in the caller's session would show the old values: reload it on access.
+            obj = self.session.identity_map.get(identity_key(Article, k.id))
+            if obj is not None:
+                self.session.expire(obj)
+        kept = [(p, k) for _i, p, k, _r in inserts if not k.lost]
+        self._execute(
+            self._insert(FingerprintBand), [r for p, k in kept if p.fp is not None for r in band_rows(_id(k), p.fp)]
+        )
+        author_rows, org_rows = [], []
+        for (_p, known), (authors, orgs) in zip(kept, (x for k, x in people if not k.lost), strict=True):
+            author_rows += _author_rows(_id(known), authors, author_ids)
+            org_rows += [{"article_id": known.id, "organisation_id": o} for o in sorted({org_ids[n] for n in orgs})]
+        self._execute(self._insert(ArticleAuthor), author_rows)
+        self._execute(self._insert(ArticleOrganisation), org_rows)
+
+
+def _id(known: _Known) -> int:
+    if known.id is None:  # pragma: no cover - flush assigns every inserted row its id first
+        raise AssertionError("article written before its id is known")
+    return known.id
+
+
+def _people(rec: Mapping[str, Any]) -> tuple[list[tuple[int, str, list[str]]], list[str]]:
+    """``(position, author name, roles)`` in printed order (names normalised) and the organisation names."""
+    given = rec.get("author_roles")
+    roles: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    authors = [
+        # One row per person however the page placed the tone marks ("Thuỷ" and "Thủy" are one author).
+        (position, normalize_text(name), _strs(roles.get(name), 30) or [DEFAULT_ROLE])
+        for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors"), NAME_MAX)))
+    ]
+    return authors, _strs(rec.get("organizations"), NAME_MAX)
+
+
+def _author_rows(
+    article_id: int, authors: Iterable[tuple[int, str, list[str]]], ids: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    rows: dict[tuple[int, str], int] = {}
+    for position, name, roles in authors:
+        for role in roles:
+            rows.setdefault((ids[name], role), position)
+    return [{"article_id": article_id, "author_id": a, "role": r, "position": p} for (a, r), p in rows.items()]
+
+
 def write_batch(
     session: Session, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, now: datetime | None = None
 ) -> list[Outcome]:
     """Store ``records`` in order inside the caller's transaction; one outcome per record.
 
-    On PostgreSQL the whole batch's advisory locks (see ``lock_dedup_keys``) are taken first, in one statement.
+    The same decisions as ``write_article`` on each record in turn, taken set-based: the whole batch's advisory
+    locks first (PostgreSQL, one statement, see ``lock_dedup_keys``), then one read of the stored articles it can
+    meet (canonical URLs, aliases, content hashes, SimHash band candidates), the decisions in memory (an earlier
+    record of the batch is seen by later ones as if stored), and one executemany per table at the end. A record that
+    changes a stored article's content (rare) is written by ``write_article``'s own path after the decisions before
+    it, and the read is done again for the records after it.
     """
     stamp = now or datetime.now(UTC)
     hashes = [_hashes(rec) for rec in records]
     _lock(session, (key for rec, h in zip(records, hashes, strict=True) for key in _record_lock_keys(rec, *h)))
+    prepared = [_prepare(rec, h, stamp) for rec, h in zip(records, hashes, strict=True)]
+    session.flush()  # the caller's own pending changes, so the reads below see them
+    writer = _BatchWriter(session, run_id=run_id, now=stamp)
+    state = _BatchState(session, prepared)
     outcomes: list[Outcome] = []
-    for rec, h in zip(records, hashes, strict=True):
-        outcomes.append(_write_article(session, rec, h, run_id=run_id, now=stamp))
-        session.flush()
+    for index, p in enumerate(prepared):
+        known = state.by_canon.get(p.canon)
+        if known is not None and known.content_hash != p.chash:
+            writer.flush(state, outcomes)
+            outcomes.append(_write_article(session, p.rec, (p.chash, p.fp), run_id=run_id, now=stamp))
+            session.flush()
+            state = _BatchState(session, prepared[index + 1 :])
+            continue
+        outcomes.append(_decide(state, writer, index, p))
+    writer.flush(state, outcomes)
     return outcomes
+
+
+def _prepare(rec: Mapping[str, Any], hashes: tuple[str, int | None], now: datetime) -> _Prepared:
+    url: str = rec["url"]
+    canon: str = rec.get("canonical_url") or url
+    if len(canon) > URL_MAX:
+        raise ValueError(f"canonical URL longer than {URL_MAX} characters: {canon[:100]}...")
+    seen = _aware(rec.get("fetched_at")) or now
+    return _Prepared(rec, url, canon, _s(rec.get("site"), 100), hashes[0], hashes[1], seen)
+
+
+def _decide(state: _BatchState, writer: _BatchWriter, index: int, p: _Prepared) -> Outcome:
+    """``_write_article``'s decision for a record whose canonical URL is new or whose content is unchanged."""
+    known = state.by_canon.get(p.canon)
+    if known is not None:
+        if p.url != p.canon:
+            state.add_alias(p.url, known, p.site, "fetched_url", writer.aliases)
+        if _url_rank(p.url) < _url_rank(known.url):
+            # The same article under a cleaner URL (no tracking query, shorter): see ``_write_article``.
+            known.set_url(p.url)
+        known.seen(p.seen)
+        return "unchanged"
+    target = state.alias.get(p.canon) or state.alias.get(p.url)
+    if target is not None:  # an URL already known as an alias (e.g. an exact duplicate seen before)
+        target.seen(p.seen)
+        return "unchanged"
+    original = state.by_hash.get(p.chash)
+    if original is not None:
+        for key in dict.fromkeys((p.canon, p.url)):
+            state.add_alias(key, original, p.site, "duplicate_exact", writer.aliases)
+        original.seen(p.seen)
+        return "duplicate_exact"
+    root = state.near_root(p.fp) if p.fp is not None else None
+    known = writer.insert(index, p, root)
+    state.by_canon[p.canon] = known
+    state.by_hash.setdefault(p.chash, known)
+    if p.url != p.canon:
+        state.add_alias(p.url, known, p.site, "fetched_url", writer.aliases)
+    if p.fp is not None:
+        state.index(p.fp, known, root or known)
+    return "duplicate_near" if root is not None else "stored"
 
 
 def count_outcomes(outcomes: Iterable[Outcome]) -> dict[Outcome, int]:
@@ -408,6 +774,19 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(orig)
 
 
+def _retrying(write: Callable[[], list[Outcome]], size: int, attempts: int) -> list[Outcome]:
+    """``write()`` (one transaction), run again when it failed only because another writer got in the way."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            logger.warning("batch of %d articles: %s; retrying (%d/%d)", size, exc.orig, attempt, attempts)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def store_batch(
     engine: Engine, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, attempts: int = 3
 ) -> list[Outcome]:
@@ -416,13 +795,71 @@ def store_batch(
     Two workers inserting overlapping URLs in different orders can wait on each other's unique-index entries;
     PostgreSQL then aborts one of them, and the whole batch is simply written again.
     """
-    for attempt in range(1, attempts + 1):
+
+    def write() -> list[Outcome]:
+        with session_scope(engine) as session:
+            return write_batch(session, records, run_id=run_id)
+
+    return _retrying(write, len(records), attempts)
+
+
+# Records per transaction of a bulk load: large enough that the per-batch reads and statements cost little per
+# record, small enough that a batch's rows and decisions stay a few megabytes.
+BULK_BATCH_SIZE = 1_000
+# SQLite page cache (KiB, as PRAGMA cache_size takes it negated) while a bulk load runs: the index pages a load
+# touches at random (canonical URL, content hash, band keys) stay in memory. Only for the load's own connection:
+# a crawl keeps SQLite's small default, so its memory does not grow with the database.
+BULK_SQLITE_CACHE_KIB = 128 * 1024
+
+
+def store_many(
+    engine: Engine,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    batch_size: int = BULK_BATCH_SIZE,
+    run_id: int | None = None,
+    attempts: int = 3,
+) -> list[Outcome]:
+    """Bulk load: ``records`` written in order, ``batch_size`` per transaction (each retried like ``store_batch``).
+
+    The outcomes are those of ``store_batch`` on the same batches; one connection serves the whole load (on SQLite
+    with a larger page cache for its duration).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    outcomes: list[Outcome] = []
+    with engine.connect() as conn:
+        sqlite_cache = _sqlite_cache(conn, -BULK_SQLITE_CACHE_KIB)
         try:
-            with session_scope(engine) as session:
-                return write_batch(session, records, run_id=run_id)
-        except DBAPIError as exc:
-            if attempt == attempts or not is_transient(exc):
-                raise
-            logger.warning("batch of %d articles: %s; retrying (%d/%d)", len(records), exc.orig, attempt, attempts)
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
+            for batch in _batches(records, batch_size):
+
+                def write(batch: list[Mapping[str, Any]] = batch) -> list[Outcome]:
+                    with Session(bind=conn) as session, session.begin():
+                        return write_batch(session, batch, run_id=run_id)
+
+                outcomes += _retrying(write, len(batch), attempts)
+        finally:
+            if sqlite_cache is not None:
+                _sqlite_cache(conn, sqlite_cache)
+    return outcomes
+
+
+def _batches(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    batch: list[Mapping[str, Any]] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _sqlite_cache(conn: Connection, size: int) -> int | None:
+    """Set a SQLite connection's ``cache_size``, returning the previous one (None, doing nothing, elsewhere)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
+    conn.commit()  # end the autobegun transaction: each batch's session begins (and commits) its own
+    return before
