@@ -21,6 +21,9 @@ _CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32)])
 # The same tell-tale pairs as UTF-8 bytes ("Ã", "á»", "áº", "Ä", "Æ" encoded once more): a cheap pre-check.
 _MOJIBAKE_BYTES = (b"\xc3\x83\xc2", b"\xc3\x83\xe2", b"\xc3\xa1\xc2\xbb", b"\xc3\xa1\xc2\xba", b"\xc3\x84\xc2",
                    b"\xc3\x84\xe2", b"\xc3\x86\xc2")  # fmt: skip
+# One scan for all of them: every Vietnamese letter with a mark starts with 0xC3 or 0xE1 in UTF-8, so seven
+# substring searches each stop at thousands of false starts; one regex pass is about ten times cheaper.
+_MOJIBAKE_BYTES_ANY = re.compile(b"|".join(re.escape(marker) for marker in _MOJIBAKE_BYTES))
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -67,7 +70,7 @@ def decode_page(data: bytes | str) -> tuple[str, bytes, str]:
         utf8 = data if encoding == "utf-8" and not data.startswith(codecs.BOM_UTF8) else text.encode("utf-8")
     # Control bytes never occur inside UTF-8 multi-byte sequences, so deleting them bytewise is safe (and fast).
     clean = utf8.translate(None, _CONTROL_BYTES)
-    if any(marker in clean for marker in _MOJIBAKE_BYTES):
+    if _MOJIBAKE_BYTES_ANY.search(clean):
         text = fix_mojibake(clean.decode("utf-8", errors="replace"))
         return text, text.encode("utf-8", errors="replace"), encoding
     if len(clean) != len(utf8):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import cast
 
 import lxml.etree
 import lxml.html
@@ -16,6 +17,17 @@ _DOC_END_TAGS = re.compile(rb"<(?:/\s*(?:html|body)\s*|!doctype[^>]*)>", re.IGNO
 # The text is handed to libxml2 as UTF-8 bytes with the encoding stated, so no <meta charset> or XML
 # declaration in the page can make it decode a second time.
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True)
+# lxml.html's default lookup is a Python method run for every element proxy lxml creates (each iter() step, each
+# xpath result, each getparent()): it picks FormElement/InputElement/... classes extraction never uses. A lookup done
+# in C gives every element the plain HtmlElement (text_content(), cssselect and all) at a quarter of the cost.
+_PARSER.set_element_class_lookup(
+    lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 
 
 def parse(data: bytes) -> HtmlElement | None:
@@ -40,8 +52,8 @@ def css(selector: str) -> CSSSelector:
 
 
 _SELECTOR_TOKENS = re.compile(r"[.#]([\w-]+)|\[([\w-]+)(?:\s*[*^$~|]?=\s*['\"]?([\w-]*))?")
-_ALL_CLASSES = lxml.etree.XPath("//@class")
-_ALL_IDS = lxml.etree.XPath("//@id")
+# Plain strings (no "smart" strings that remember their element): a third of the cost on a page of 2,000 elements.
+_ALL_CLASSES_AND_IDS = lxml.etree.XPath("//@class | //@id", smart_strings=False)
 
 
 class Haystack:
@@ -53,8 +65,8 @@ class Haystack:
 
     def __init__(self, root: HtmlElement, source: str) -> None:
         self.source = source
-        self.tokens = set(" ".join(_ALL_CLASSES(root)).split())
-        self.tokens.update(_ALL_IDS(root))
+        values = cast("list[str]", _ALL_CLASSES_AND_IDS(root))
+        self.tokens = set(" ".join(values).split())
 
     def may_match(self, selector: str) -> bool:
         for class_or_id, attr, value in _tokens(selector):
