@@ -3,7 +3,9 @@
 Pure-ish functions over an engine: each takes an engine and plain values and returns plain dicts, so the CLI, a
 notebook and the tests share one implementation. Every SQL statement is built with SQLAlchemy and bound
 parameters; a user's ``--search`` text goes through ``ingest.db.search.search_condition`` (folded, quoted as one
-FTS5 phrase on SQLite, an escaped LIKE/trigram match on PostgreSQL), never into SQL text.
+FTS5 phrase on SQLite, an escaped LIKE/trigram match on PostgreSQL), never into SQL text. A newest-first search
+with a limit on SQLite is planned by ``ingest.db.search.newest_match_ids`` (the same rows, in the same order,
+without sorting every match); ``stats`` reads indexes only (migration 0002).
 
 Article dicts use the field names of ``ingest extract`` (DESIGN.md), plus ``id``, ``fetched_at`` and
 ``duplicate_of``; dates are ISO 8601 strings in Vietnam's time (+07:00).

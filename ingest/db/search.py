@@ -131,6 +131,8 @@ def newest_match_ids(session: Session, query: str, narrowing: Narrowing, limit: 
     estimated = PROBE_MATCHES * (top - probe[0] + 1) / max(1, probe[-1] - probe[0] + 1)
     budget = max(WALK_PER_ROW * limit, int(estimated / WALK_SHARE))
 
+    # SQL text with bound parameters: SQLAlchemy has no form for SQLite's INDEXED BY, and without it SQLite may
+    # pick the duplicate_of or site index and sort every candidate, probing FTS5 for each.
     params: dict[str, Any] = {"q": phrase, "limit": limit, "budget": budget - 1}
     clauses, binds = _where(narrowing, params)
     source = f"FROM articles AS a INDEXED BY {WALK_INDEX}"
