@@ -3,17 +3,18 @@ what a fingerprint costs to compute.
 
 Each size is its own SQLite database in the store's schema: ``articles`` rows carrying random 64-bit fingerprints
 and their ``fingerprint_bands`` rows (``ingest.db.near.band_rows``: 15 band keys each, the fingerprint beside the
-key), cached under ``benchmarks/results/``. Building them is not what is measured, so rows go in with plain
-``executemany`` and the band index is created after the load (the same index the migration creates). The lookup
-measured is the store's own, ``ingest.db.near.find_near_duplicate`` through a session, for probes that are stored
-fingerprints with 1 to ``NEAR_DISTANCE`` bits flipped (each must be found) and for random probes (almost never near
-anything). Candidates per lookup (index rows the lookup compares) are counted apart, outside the timing.
+key), cached under ``benchmarks/results/``. Building them is not what is measured, so articles go in with plain
+``executemany``, the band rows are computed by one INSERT ... SELECT (checked against ``band_rows``), and the band
+index is created after the load (the same index the migration creates). The lookup measured is the store's own,
+``ingest.db.near.find_near_duplicate`` through a session, for probes that are stored fingerprints with 1 to
+``NEAR_DISTANCE`` bits flipped (each must be found) and for random probes (almost never near anything).
+Candidates per lookup (index rows the lookup compares) are counted apart, outside the timing.
 
 Figures: median microseconds per lookup at each size, the ratio largest/smallest (flat means close to 1), and the
 peer: a plain scan comparing the probe with every stored fingerprint in memory (what a lookup without bands costs),
 measured at the largest size in the same run. Then ``ingest.dedup.fingerprint`` in CPU milliseconds per synthetic
 article (``benchmarks/synth.py``), against the SimHash it replaced (revision 0002's, kept in migration 0003 for
-its downgrade) on the same articles.
+its downgrade) on articles of the same stream.
 
 Run: ``python -m benchmarks.bench_dedup`` (or ``make bench``).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -30,8 +32,17 @@ from pathlib import Path
 from benchmarks import ROOT, bulk_sqlite, finish_bulk_sqlite, report, results_dir, scale, sized
 from benchmarks.synth import article
 from ingest.db.engine import get_engine, head_revision, session_scope
-from ingest.db.near import NEAR_CANDIDATES, find_near_duplicate, near_params
-from ingest.dedup import BANDS, NEAR_DISTANCE, band_keys, fingerprint, hamming, to_signed
+from ingest.db.near import NEAR_CANDIDATES, band_rows, find_near_duplicate, near_params
+from ingest.dedup import (
+    BAND_PAIRS,
+    BAND_SHIFT,
+    BANDS,
+    BLOCK_WIDTHS,
+    NEAR_DISTANCE,
+    fingerprint,
+    hamming,
+    to_signed,
+)
 
 BENCH = "dedup"
 SEED = 5
@@ -74,14 +85,43 @@ def build(path: Path, n: int) -> float:
                 for i in ids
             ],
         )  # fmt: skip
-        conn.executemany(
-            "INSERT INTO fingerprint_bands (article_id, band_key, fingerprint) VALUES (?, ?, ?)",
-            [(i, key, to_signed(fps[i - 1])) for i in ids for key in band_keys(fps[i - 1])],
-        )
+    conn.execute(BANDS_SQL)
     conn.execute("COMMIT")
+    check_bands(conn, fps[:CHUNK])
     conn.execute(index_sql[0])
     finish_bulk_sqlite(conn, path, wanted)
     return time.perf_counter() - start
+
+
+def _block_sql(i: int) -> str:
+    return f"((fingerprint >> {sum(BLOCK_WIDTHS[:i])}) & {(1 << BLOCK_WIDTHS[i]) - 1})"
+
+
+# The band rows of every stored article computed inside SQLite (C speed: Python would build 15 M tuples at 1 M):
+# the same cut as ``ingest.dedup.band_keys`` (SQLite's >> keeps the sign, so the top block is masked too), checked
+# against ``ingest.db.near.band_rows`` by check_bands after the load.
+BANDS_SQL = (
+    "INSERT INTO fingerprint_bands (article_id, band_key, fingerprint) "
+    f"WITH b(k) AS (VALUES {', '.join(f'({k})' for k in range(BANDS))}) "
+    "SELECT id, CASE k "
+    + " ".join(
+        f"WHEN {k} THEN ({k} << {BAND_SHIFT}) | ({_block_sql(i)} << {BLOCK_WIDTHS[j]}) | {_block_sql(j)}"
+        for k, (i, j) in enumerate(BAND_PAIRS)
+    )
+    + " END, fingerprint FROM articles, b WHERE fingerprint IS NOT NULL ORDER BY id, k"
+)
+
+
+def check_bands(conn: sqlite3.Connection, fps: list[int]) -> None:
+    """Raise unless the rows of articles 1..len(fps) are exactly what the store writes (``band_rows``)."""
+    got = conn.execute(
+        "SELECT article_id, band_key, fingerprint FROM fingerprint_bands WHERE article_id <= ? "
+        "ORDER BY article_id, band_key",
+        (len(fps),),
+    ).fetchall()
+    rows = (row for i, fp in enumerate(fps, 1) for row in band_rows(i, fp))
+    if got != sorted((r["article_id"], r["band_key"], r["fingerprint"]) for r in rows):
+        raise RuntimeError("bench_dedup: the bulk-built band rows differ from ingest.db.near.band_rows")
 
 
 def probes(stored: list[int], count: int) -> tuple[list[int], list[int]]:
@@ -180,6 +220,7 @@ def main() -> None:
     if growth > FLAT_TARGET:
         print(f"MISSED: lookup grew {growth:.2f}x from {small:,} to {large:,} stored fingerprints")
     fingerprint_cost(sized(600, 300, 40))
+    edited_copies_found(sized(300, 150, 30))
 
 
 def _simhash_0002() -> Callable[[str | None, str | None], int | None]:
@@ -213,6 +254,74 @@ def fingerprint_cost(count: int) -> None:
     print(f"fingerprint: {ours:.3f} ms per article (CPU), SimHash of revision 0002 {peer:.3f} ms: {peer / ours:.1f}x")
     report(BENCH, "fingerprint per article (CPU)", ours, "ms", note=f"{BANDS} band rows per article")
     report(BENCH, "SimHash (rev 0002) / fingerprint", peer / ours, "x", note=f"SimHash {peer:.3f} ms per article")
+
+
+def _edit(rng: random.Random, body: str, donor: list[str], kind: str) -> str | None:
+    """An edited copy of ``body`` as republishing sites make them (None when the story is too short for it).
+
+    A changed phrase is 2-3 consecutive words replaced by words of another story (``donor``), at a random place.
+    """
+
+    def phrase(words: list[str]) -> list[str]:
+        at, size = rng.randrange(len(words) - 3), rng.randint(2, 3)
+        start = rng.randrange(len(donor) - size)
+        return words[:at] + donor[start : start + size] + words[at + size :]
+
+    if kind == "credit line":
+        return f"{body}\n\nNguyễn Văn An (TTXVN)"
+    if kind == "syndicated: prefix, phrase, credit":
+        return "(GLO) - " + " ".join(phrase(body.split())) + "\n\nTheo TTXVN"
+    if kind == "three changed phrases":
+        words = body.split()
+        for _ in range(3):
+            words = phrase(words)
+        return " ".join(words)
+    paragraphs = body.split("\n\n")  # "last paragraph dropped", for stories of four paragraphs or more
+    return "\n\n".join(paragraphs[:-1]) if len(paragraphs) > 3 else None
+
+
+EDITS = ("credit line", "syndicated: prefix, phrase, credit", "three changed phrases", "last paragraph dropped")
+SIMHASH_DISTANCE = 6  # revision 0002's NEAR_DISTANCE
+
+
+def edited_copies_found(count: int) -> None:
+    """Recall and precision of the near-duplicate definition, ours against revision 0002's, on synthetic stories.
+
+    Each story gets one copy per kind of edit; a copy is found when its fingerprint is within the definition's
+    distance of the story's. Unrelated pairs (every pair of the first stories: same templates, places and
+    topics, different reports) within the distance would be false duplicates.
+    """
+    rng = random.Random(SEED + 2)
+    stories = [(a["title"], a["body"]) for a in (article(i, seed=SEED + 2) for i in range(count))]
+    copies = {
+        kind: [(n, _edit(rng, body, stories[n - 1][1].split(), kind)) for n, (_, body) in enumerate(stories)]
+        for kind in EDITS
+    }
+    print(f"edited copies found within the distance, {count} synthetic stories")
+    print(f"{'edit':<38}{f'ours (≤ {NEAR_DISTANCE})':>14}{f'SimHash (≤ {SIMHASH_DISTANCE})':>16}")
+    rates: dict[str, list[float]] = {"ours": [], "SimHash": []}
+    simhash = _simhash_0002()
+    peers = (("ours", fingerprint, NEAR_DISTANCE), ("SimHash", simhash, SIMHASH_DISTANCE))
+    base = {name: [fn(*story) for story in stories] for name, fn, _ in peers}
+    for kind, edited in copies.items():
+        shown = []
+        for name, fn, distance in peers:
+            pairs = [(base[name][n], fn(stories[n][0], text)) for n, text in edited if text is not None]
+            found = sum(a is not None and b is not None and hamming(a, b) <= distance for a, b in pairs)
+            rates[name].append(found / len(pairs))
+            shown.append(f"{found}/{len(pairs)}")
+        print(f"{kind:<38}{shown[0]:>14}{shown[1]:>16}")
+    sample = {name: [fp for fp in fps[:60] if fp is not None] for name, fps in base.items()}
+    false = {
+        name: sum(hamming(a, b) <= distance for i, a in enumerate(sample[name]) for b in sample[name][i + 1 :])
+        for name, _, distance in peers
+    }
+    print(f"{'unrelated pairs within the distance':<38}{false['ours']:>14}{false['SimHash']:>16}")
+    ours, peer = statistics.mean(rates["ours"]), statistics.mean(rates["SimHash"])
+    note = f"SimHash of rev 0002 at ≤ {SIMHASH_DISTANCE}: {100 * peer:.0f}%; mean over {len(EDITS)} edit kinds"
+    report(BENCH, f"edited copies found (≤ {NEAR_DISTANCE} bits)", 100 * ours, "%", note=note)
+    report(BENCH, "unrelated pairs within the distance", false["ours"], "pairs",
+           note=f"of {len(sample['ours']) * (len(sample['ours']) - 1) // 2}; SimHash: {false['SimHash']}")  # fmt: skip
 
 
 if __name__ == "__main__":

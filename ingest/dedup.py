@@ -12,13 +12,14 @@ The fingerprint is a one-permutation MinHash with one bit per bin ("b-bit MinHas
 hashes to 64 bits, the top 6 bits pick one of 64 bins, and bit i of the fingerprint is one bit of the smallest hash
 in bin i (an empty bin borrows the next non-empty one's, re-hashed). Two texts agree on a bin with probability
 about their Jaccard similarity, and on its bit half of the rest of the time, so copies that share most bigrams sit
-a few bits apart and unrelated stories about 32. Against the SimHash it replaced (same bigrams, 64-bit cosine
-sketch), measured on the dev-set texts and 300 synthetic articles (``benchmarks/synth.py``), edited copies come
-about twice as close while unrelated same-topic stories stay as far: a credit line moves 1-2 bits (max 4), one
-changed phrase plus another outlet's prefix and credit line 1-3 (SimHash: 3-6), three changed phrases 2-6
-(SimHash 4-8), a dropped last paragraph 4-9 (SimHash 7-11); unrelated template-built stories are at least 8 bits
-apart, real ones 24. So ``NEAR_DISTANCE`` = 4 finds more edited copies than the SimHash did at 6, and it is cheap:
-one hash and one comparison per bigram (about 0.1 ms per article, the SimHash's per-bit vote cost 1 ms).
+a few bits apart and unrelated stories some 24-31 (medians). Against the SimHash it replaced (same bigrams, 64-bit
+cosine sketch), measured on the dev-set texts and 300 synthetic articles (``benchmarks/synth.py``; median to 90th
+percentile), edited copies come about twice as close while unrelated same-topic stories stay as far: a credit line
+moves 1-2 bits, another outlet's prefix with a changed phrase and a credit line 1-3 (SimHash 3-6), three changed
+phrases 3-5 (SimHash 4-8), a dropped last paragraph 4-8 (SimHash 7-11); unrelated template-built stories are at
+least 8 bits apart, real ones 24. So ``NEAR_DISTANCE`` = 4 finds more edited copies than the SimHash did at 6 for
+every kind of edit (``benchmarks/bench_dedup.py`` prints both), and it is cheap: one blake2b per distinct word,
+integer mixing and one comparison per bigram (about 0.1 ms per article; the SimHash's per-bit vote cost 1 ms).
 
 Near-duplicate lookup: ``band_keys`` turns a fingerprint into ``BANDS`` integer keys such that two fingerprints
 within ``NEAR_DISTANCE`` bits share at least one key exactly, so the database finds candidates through an index on

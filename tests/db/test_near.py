@@ -16,7 +16,15 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from ingest.db.engine import alembic_config, get_engine, schema_problems, session_scope, upgrade
 from ingest.db.models import Article, FingerprintBand
-from ingest.db.near import NEAR_CANDIDATES, band_rows, delete_bands, find_near_duplicate, near_matches, near_params
+from ingest.db.near import (
+    NEAR_CANDIDATES,
+    band_rows,
+    delete_bands,
+    find_near_duplicate,
+    find_near_duplicates,
+    near_matches,
+    near_params,
+)
 from ingest.dedup import BANDS, BLOCK_WIDTHS, NEAR_DISTANCE, band_keys, fingerprint, to_signed, to_unsigned
 from tests.db.articles import BODY_COFFEE, BODY_DEFENCE, BODY_FLOOD
 
@@ -107,6 +115,25 @@ def test_lookup_returns_the_earliest_original(engine: Engine) -> None:
         session.execute(Article.__table__.update().values(published_at=None))
         assert find_near_duplicate(session, fp) == later
         assert undated > later
+
+
+def test_batch_lookup_answers_like_one_at_a_time(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    rnd = random.Random(9)
+    stored = [rnd.getrandbits(64) for _ in range(40)]
+    days = [datetime(2025, 1, 1 + n % 28, tzinfo=UTC) if n % 3 else None for n in range(len(stored))]
+    ids = _store(engine, stored, published=days)
+    # Near pairs among the stored ones, so some probes match two articles and the earliest must win.
+    _store(engine, [_flip(fp, [n % 64]) for n, fp in enumerate(stored[:10])], published=days[10:20])
+    probes = [_flip(fp, rnd.sample(range(64), rnd.randint(0, NEAR_DISTANCE + 2))) for fp in stored]
+    probes += [rnd.getrandbits(64) for _ in range(10)] + [stored[0], stored[0]]
+    monkeypatch.setattr("ingest.db.near.BATCH", 7)  # several statements per call
+    with session_scope(engine) as session:
+        session.execute(Article.__table__.update().where(Article.id == ids[5]).values(duplicate_of=ids[6]))
+        expected = [find_near_duplicate(session, fp) for fp in probes]
+        assert find_near_duplicates(session, probes) == expected
+        assert find_near_duplicates(session, []) == []
+    assert sum(e is not None for e in expected) >= len(stored) // 2
+    assert any(e is None for e in expected)
 
 
 def test_delete_bands_and_cascade(engine: Engine) -> None:
