@@ -216,6 +216,24 @@ def test_stats_runs_and_sites(news_db: str) -> None:
     assert "baoquangngai" not in sites or sites["baoquangngai"]["last_success"] is None
 
 
+def test_stats_and_query_start_without_the_extractor_crawler_or_demo(news_db: str) -> None:
+    # The query commands are answered from the database: lxml, the extractor, the crawler and the demo server are
+    # imported only by the commands that use them (ingest.cli.commands.LazyCommand).
+    probe = (
+        "import sys; from ingest.cli import main\n"
+        "for args in (['stats', '--db', sys.argv[1]], ['query', '--db', sys.argv[1], '--search', 'sam']):\n"
+        "    main(args, standalone_mode=False)\n"
+        "heavy = ('lxml', 'ingest.extract', 'ingest.cli.extract', 'ingest.cli.crawl', 'ingest.cli.demo', 'scrapy')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, news_db], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "sâm" in done.stdout.lower()  # both commands ran and printed
+    assert done.stdout.splitlines()[-1] == "LOADED []"
+    assert run("extract", "--help").exit_code == 0  # a lazy command still parses and helps
+
+
 def test_reprocess_rederives_fields_from_the_stored_html(news_db: str) -> None:
     engine = create_engine(news_db)
     with engine.begin() as conn:  # as if an old rule had missed the date and the author
