@@ -810,6 +810,14 @@ BULK_BATCH_SIZE = 1_000
 # touches at random (canonical URL, content hash, band keys) stay in memory. Only for the load's own connection:
 # a crawl keeps SQLite's small default, so its memory does not grow with the database.
 BULK_SQLITE_CACHE_KIB = 128 * 1024
+# Advisory locks one PostgreSQL transaction may hold: they share the server's lock table (max_locks_per_transaction
+# x max_connections, 6,400 by default) with every other worker, so a bulk load takes them a few thousand at a time.
+PG_LOCKS_PER_BATCH = 2_000
+
+
+def pg_batch_size() -> int:
+    """Most records per PostgreSQL bulk transaction: each holds its band keys' + 3 advisory locks (URLs, hash)."""
+    return max(1, PG_LOCKS_PER_BATCH // (len(band_keys(0)) + 3))
 
 
 def store_many(
@@ -823,10 +831,13 @@ def store_many(
     """Bulk load: ``records`` written in order, ``batch_size`` per transaction (each retried like ``store_batch``).
 
     The outcomes are those of ``store_batch`` on the same batches; one connection serves the whole load (on SQLite
-    with a larger page cache for its duration).
+    with a larger page cache for its duration). On PostgreSQL a batch holds at most ``PG_LOCKS_PER_BATCH`` advisory
+    locks (see ``pg_batch_size``).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if engine.dialect.name == "postgresql":
+        batch_size = min(batch_size, pg_batch_size())
     outcomes: list[Outcome] = []
     with engine.connect() as conn:
         sqlite_cache = _sqlite_cache(conn, -BULK_SQLITE_CACHE_KIB)

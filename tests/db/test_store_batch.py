@@ -234,3 +234,26 @@ def test_a_batch_reads_the_database_a_fixed_number_of_times(db_url: str) -> None
             assert session.scalar(text("SELECT count(*) FROM article_authors")) == 72
     finally:
         eng.dispose()
+
+
+@pytest.mark.postgres
+def test_store_many_on_postgres_keeps_each_transactions_advisory_locks_bounded(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk batch's advisory locks share the server's lock table: store_many splits batches that would hold more."""
+    from ingest.db import store
+
+    monkeypatch.setattr(store, "PG_LOCKS_PER_BATCH", 2 * (len(store.band_keys(0)) + 3))
+    assert store.pg_batch_size() == 2
+    eng = get_engine(pg_url, migrate=True)
+    commits: list[int] = []
+    event.listen(eng, "commit", lambda _conn: commits.append(1))
+    try:
+        bodies = (BODY_DEFENCE, BODY_COFFEE, BODY_FLOOD)
+        records = [
+            record(f"https://kontumtv.vn/p/{i}.html", title=f"Bài {i % 3}", body=bodies[i % 3]) for i in range(5)
+        ]
+        assert store_many(eng, records, batch_size=1000) == ["stored", "stored", "stored"] + ["duplicate_exact"] * 2
+        assert len(commits) == 3  # batches of 2, 2 and 1
+    finally:
+        eng.dispose()
