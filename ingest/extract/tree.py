@@ -12,7 +12,6 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-_WS = re.compile(r"\s+")
 _DOC_END_TAGS = re.compile(rb"<(?:/\s*(?:html|body)\s*|!doctype[^>]*)>", re.IGNORECASE)
 # The text is handed to libxml2 as UTF-8 bytes with the encoding stated, so no <meta charset> or XML
 # declaration in the page can make it decode a second time.
@@ -99,7 +98,8 @@ def squash(text: str | None) -> str:
     """Collapse whitespace (NBSP included) to single spaces."""
     if not text:
         return ""
-    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+    # str.split() splits on exactly the characters regex \s matches (NBSP included): same result, no regex.
+    return " ".join(text.split())
 
 
 def unescape(text: str | None) -> str:
