@@ -3,11 +3,17 @@
 The database decides the three cross-run layers (canonical URL, exact hash -> alias, near duplicate ->
 ``duplicate_of``) inside the store's transaction (``ingest.db.store``), where it sees every worker's rows and
 records aliases. This stage computes the keys with the pure functions of ``ingest.dedup`` and drops only what this
-run already passed on from the same URL with the same content (an item yielded twice), which would add nothing.
+run recently passed on from the same URL with the same content (an item yielded twice), which would add nothing.
+
+"Recently" is the last ``INGEST_REPEAT_WINDOW`` items passed on (default 4,096), remembered as 16-byte digests: the
+memory of a long crawl must not grow with every page. A repeat older than that reaches the store, whose canonical
+URL layer records it as ``unchanged`` (seen again, nothing written twice), so the window only saves work.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -16,30 +22,39 @@ from scrapy.exceptions import DropItem
 
 from ingest.dedup import content_hash, fingerprint
 
+DEFAULT_REPEAT_WINDOW = 4096
+
 
 class DedupPipeline:
     """Set ``content_hash`` and ``fingerprint``; drop exact repeats within this run."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, *, window: int = DEFAULT_REPEAT_WINDOW) -> None:
+        if window < 1:
+            raise ValueError(f"INGEST_REPEAT_WINDOW must be at least 1, got {window}")
         self.crawler = crawler
-        self._seen: set[tuple[str, str, str]] = set()
+        self.window = window
+        # Digests of (url, canonical URL, content hash) of the last `window` items passed on, oldest first.
+        self._recent: OrderedDict[bytes, None] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        return cls(crawler, window=crawler.settings.getint("INGEST_REPEAT_WINDOW", DEFAULT_REPEAT_WINDOW))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         chash = content_hash(adapter.get("title"), adapter.get("body"))
         adapter["content_hash"] = chash
         adapter["fingerprint"] = fingerprint(adapter.get("title"), adapter.get("body"))
-        key = (adapter["url"], adapter.get("canonical_url") or adapter["url"], chash)
-        if key in self._seen:
+        parts = (adapter["url"], adapter.get("canonical_url") or adapter["url"], chash)
+        key = hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).digest()
+        if key in self._recent:
             site = adapter.get("site") or "unknown"
             stats = self.crawler.stats
             if stats is not None:
                 stats.inc_value("ingest/dropped/repeat_in_run")
                 stats.inc_value(f"ingest/dropped/repeat_in_run/{site}")
             raise DropItem(f"repeat_in_run: {adapter['url']} (already passed on in this run)", log_level="INFO")
-        self._seen.add(key)
+        self._recent[key] = None
+        if len(self._recent) > self.window:
+            self._recent.popitem(last=False)
         return item

@@ -1,4 +1,5 @@
-"""The normalize stage: ``ingest.normalize.normalize_article`` on every item, raw values kept beside the results.
+"""The normalize stage: ``ingest.normalize.normalize_article`` on every item, raw values kept beside the results,
+and the item's ``search_text`` (the search key of its normalised title, lead and body, for the store).
 
 The reference time for relative and year-less dates is the item's ``fetched_at``. The same function backs
 ``ingest extract``, so a crawl and the CLI give identical fields.
@@ -13,6 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from ingest.db.store import search_text
 from ingest.normalize import normalize_article
 
 logger = logging.getLogger(__name__)
@@ -59,4 +61,6 @@ class NormalizePipeline:
         for key, value in result.items():
             if key in fields or isinstance(item, dict):
                 adapter[key] = value
+        if "search_text" in fields or isinstance(item, dict):
+            adapter["search_text"] = search_text(adapter.get("title"), adapter.get("lead"), adapter.get("body"))
         return item

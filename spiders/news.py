@@ -29,6 +29,7 @@ crawl's stats there as JSON when the spider closes, for tests and scripts).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
 import json
 import logging
@@ -69,6 +70,9 @@ _WP_API_PER_PAGE = 20
 # many pages in a row with no article URL new to this run, and in any case after INGEST_MAX_LISTING_PAGES pages.
 # Two, not one: pages of parallel listings (a category and its parent) may overlap once without the chain being over.
 _STALE_PAGES = 2
+# Request meta key: the publication date a feed, sitemap or the REST API gave beside an article URL.
+LISTED_DATE = "ingest_listed_date"
+_LATE_DATES_MAX = 10_000
 DEFAULT_MAX_LISTING_PAGES = 500
 
 
@@ -176,12 +180,18 @@ class NewsSpider(scrapy.Spider):
         self.known: KnownStore | None = None
         # Article URLs (canonical) found so far on listing pages, per kind ("listing", "api"): a page that adds
         # nothing here is stale. Kept per kind so feeds or the API listing an article first do not end the listings.
-        self._listed: dict[str, set[str]] = {}
+        # URLs are remembered as 8-byte digests of their canonical form (``_key``), not as text: a sitemap may list
+        # every article of a site, and the memory of a crawl must not grow by a URL string per page.
+        self._listed: dict[str, set[int]] = {}
         self.cutoff: datetime | None = self.since
-        self._seen: set[str] = set()
-        # Publication dates the site itself gave beside a URL (feed pubDate, WP API date_gmt, news sitemap), by
-        # canonical URL: the article's date when its page prints none (some WordPress themes print no date).
-        self._listed_dates: dict[str, datetime] = {}
+        self._seen: set[int] = set()
+        # Publication dates the site itself gave beside a URL (feed pubDate, WP API date_gmt, news sitemap): the
+        # article's date when its page prints none (some WordPress themes print no date). The date travels in the
+        # article request's meta (``LISTED_DATE``), so it lives as long as the queued request; this dict only holds
+        # dates found after the URL's request was made without one (a listing page found it before the feed), until
+        # that article is parsed, and at most _LATE_DATES_MAX of them (a date found after the page was parsed is
+        # of no use and would otherwise stay).
+        self._listed_dates: dict[int, datetime] = {}
 
     # --- start ------------------------------------------------------------------------------------------------
 
@@ -231,6 +241,12 @@ class NewsSpider(scrapy.Spider):
             self.known.close()
         write_stats(self)
 
+    def _key(self, url: str) -> int:
+        """The digest this run remembers ``url`` by: 64 bits of its canonical form (a collision among a million
+        URLs has a chance of about 1 in 30 million)."""
+        canon = canonical_url(url, strip_www=self.site.strip_www)
+        return int.from_bytes(hashlib.blake2b(canon.encode("utf-8"), digest_size=8).digest(), "big")
+
     @staticmethod
     def _root(url: str) -> str:
         parts = urlsplit(url)
@@ -272,8 +288,10 @@ class NewsSpider(scrapy.Spider):
     ) -> scrapy.Request | None:
         """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
         not due for a re-check."""
-        key = canonical_url(url, strip_www=self.site.strip_www)
+        key = self._key(url)
         if key in self._seen:
+            if published is not None and len(self._listed_dates) < _LATE_DATES_MAX:
+                self._listed_dates.setdefault(key, published)
             return None
         self._seen.add(key)
         if not self._in_range(when, published):
@@ -284,14 +302,13 @@ class NewsSpider(scrapy.Spider):
             if not self.known.needs_fetch(url, recheck_after_hours=hours):
                 self._stat("ingest/skipped_known")
                 return None
-        return scrapy.Request(url, callback=self.parse_article, priority=30)
+        meta = {LISTED_DATE: published} if published is not None else None
+        return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
     def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request]:
         for entry in entries:
             if not self.is_entry_url(entry.url):
                 continue
-            if entry.published is not None:
-                self._listed_dates.setdefault(canonical_url(entry.url, strip_www=self.site.strip_www), entry.published)
             request = self.article_request(entry.url, when=entry.date, published=entry.published)
             if request is not None:
                 yield request
@@ -375,7 +392,7 @@ class NewsSpider(scrapy.Spider):
         """The number of pages in a row (this one included) that listed no article URL new to this run's ``kind``
         pages; a page with a new one resets it to 0."""
         listed = self._listed.setdefault(kind, set())
-        keys = {canonical_url(u, strip_www=self.site.strip_www) for u in urls}
+        keys = {self._key(u) for u in urls}
         fresh = keys - listed
         listed |= fresh
         return 0 if fresh else stale + 1
@@ -407,10 +424,12 @@ class NewsSpider(scrapy.Spider):
         if item is None:
             self._stat("ingest/skipped_not_html")
             return
+        keys = {self._key(response.url)}
+        if response.request is not None:
+            keys.add(self._key(response.request.url))
+        late = [d for d in (self._listed_dates.pop(k, None) for k in keys) if d is not None]
         if not item.published_raw:
-            listed = self._listed_dates.get(canonical_url(response.url, strip_www=self.site.strip_www))
-            if listed is None and response.request is not None:
-                listed = self._listed_dates.get(canonical_url(response.request.url, strip_www=self.site.strip_www))
+            listed = response.meta.get(LISTED_DATE) or (late[0] if late else None)
             if listed is not None:
                 # The site's own metadata for this URL, not a guess; counted so it can be audited.
                 item.published_raw = listed.isoformat()

@@ -163,19 +163,38 @@ def _normalize_once(s: str, unify: bool) -> str:
     return s.strip()
 
 
+# The last few results of _normalize, keyed on (unify, input). A crawled article's title and body are normalised
+# by several stages in turn (the normalize stage, both dedup hashes, the store's search text), each time the same
+# string object: its hash is cached in the object, so a hit costs a dict lookup instead of five passes over the body.
+# Each result is also entered as its own key (the function is idempotent). Bounded: a handful of articles' texts.
+_RECENT: dict[tuple[bool, str], str] = {}
+_RECENT_MAX = 64
+
+
 def _normalize(s: str | None, unify: bool) -> str:
     if not s:
         return ""
     if not isinstance(s, str):
         s = str(s)
+    key = (unify, s)
+    cached = _RECENT.get(key)
+    if cached is not None:
+        return cached
     # Each step can expose work for another (an entity that decodes to NBSP, padding that hid an entity), so run
     # the steps until the text stops changing; two passes suffice for real text.
+    out = s
     for _ in range(8):
-        t = _normalize_once(s, unify)
-        if t == s:
+        t = _normalize_once(out, unify)
+        if t == out:
             break
-        s = t
-    return s
+        out = t
+    if len(_RECENT) >= _RECENT_MAX:
+        # Oldest first: dicts keep insertion order, so this evicts the entries of the article before last.
+        for old in list(_RECENT)[: _RECENT_MAX // 2]:
+            del _RECENT[old]
+    _RECENT[key] = out
+    _RECENT[(unify, out)] = out
+    return out
 
 
 def clean_text(s: str | None) -> str:
@@ -210,9 +229,6 @@ def normalize_text(s: str | None) -> str:
     return _normalize(s, unify=True)
 
 
-_WS = re.compile(r"\s+")
-
-
 def search_key(s: str | None) -> str:
     """Return the search key of ``s``: normalised, lower-case, diacritics folded, đ -> d, one space between words.
 
@@ -225,5 +241,24 @@ def search_key(s: str | None) -> str:
     """
     text = normalize_text(s).lower()
     text = text.replace("đ", "d").replace("Đ", "d")
-    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return _WS.sub(" ", unicodedata.normalize("NFC", stripped)).strip()
+    # Word by word (folding never moves across whitespace, and a word of only marks folds to nothing): a page has
+    # a few hundred distinct words, so most are folded once and then looked up.
+    return " ".join(f for f in map(_fold_word, text.split()) if f)
+
+
+_FOLDED: dict[str, str] = {}
+# Distinct words remembered (a few MB at most): Vietnamese has under 10,000 syllables, plus names and numbers.
+_FOLDED_MAX = 50_000
+
+
+def _fold_word(word: str) -> str:
+    """``word`` with every combining mark removed (NFD, marks dropped, NFC)."""
+    folded = _FOLDED.get(word)
+    if folded is None:
+        if word.isascii():
+            return word
+        stripped = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFC", stripped)
+        if len(_FOLDED) < _FOLDED_MAX:
+            _FOLDED[word] = folded
+    return folded

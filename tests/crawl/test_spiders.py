@@ -83,3 +83,34 @@ def test_until_looks_at_publication_not_modification() -> None:
     assert not spider._in_range(july, july)
     assert not spider._in_range(datetime(2025, 5, 1, tzinfo=ICT), None)  # last touched before `since`
     assert spider._in_range(None, None)  # undated: never dropped on a guess
+
+
+_UNDATED_PAGE = (
+    "<html><head><title>Hội nghị tổng kết công tác năm</title></head><body><article>"
+    "<h1>Hội nghị tổng kết công tác năm</h1>"
+    + "<p>Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác năm và triển khai nhiệm vụ năm tới.</p>" * 6
+    + "</article></body></html>"
+)
+
+
+def test_a_listed_date_travels_with_the_request_and_a_late_one_is_kept_until_the_page_is_parsed() -> None:
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    first = spider.article_request("http://127.0.0.1:8751/a/1.html", published=listed)
+    assert first is not None
+    assert first.meta[news.LISTED_DATE] == listed
+    # Found first without a date (a listing page), then with one (the feed): the date waits for the page.
+    second = spider.article_request("http://127.0.0.1:8751/a/2.html")
+    assert second is not None
+    assert news.LISTED_DATE not in second.meta
+    assert spider.article_request("http://127.0.0.1:8751/a/2.html?utm_source=rss", published=listed) is None
+    for request in (first, second):
+        response = HtmlResponse(request.url, body=_UNDATED_PAGE.encode(), encoding="utf-8", request=request)
+        (item,) = list(spider.parse_article(response))
+        assert item.published_raw == listed.isoformat()
+    assert spider._listed_dates == {}  # used, then forgotten
+    assert spider.crawler.stats.get_value("ingest/published_from_discovery") == 2

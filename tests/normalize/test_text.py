@@ -55,3 +55,21 @@ def test_search_key(raw: str | None, expected: str) -> None:
 
 def test_old_and_new_style_hash_alike() -> None:
     assert normalize_text("Thuỷ điện Hoà Bình") == normalize_text("Thủy điện Hòa Bình")
+
+
+def test_search_key_folds_word_by_word_like_the_whole_text() -> None:
+    # A lone combining mark between spaces folds to nothing and leaves one space; repeated words hit the cache.
+    assert search_key("a \u0301 b\u00a0\u2003Quốc  quốc\nQUỐC") == "a b quoc quoc quoc"
+    assert search_key("Σίσυφος ΟΔΟΣ") == "σισυφος οδος"  # Greek final sigma as str.lower() gives it
+
+
+def test_normalize_text_results_are_the_same_on_repeated_calls_and_memory_stays_bounded() -> None:
+    from ingest.normalize import text
+
+    raw = "  Hoà   bình&nbsp;và ho&agrave; giải "
+    first = normalize_text(raw)
+    assert normalize_text(raw) == first == normalize_text(first) == "Hòa bình và hòa giải"
+    for n in range(500):
+        normalize_text(f"Thuỷ điện số {n}")
+    assert len(text._RECENT) <= text._RECENT_MAX
+    assert normalize_text(raw) == first

@@ -221,3 +221,32 @@ def test_counting_helper_sees_rows(db_url: str) -> None:
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Article)) == 1
     engine.dispose()
+
+
+def test_normalize_sets_the_search_text_the_store_would_compute() -> None:
+    from ingest.db.store import search_text
+
+    out = normalized(article("https://kontumtv.vn/a/1.html", title="  Thuỷ điện  Đắk Lắk "))
+    assert out.search_text == search_text(out.title, out.lead, out.body)
+    assert out.search_text.startswith("thuy dien dak lak")
+
+
+def test_dedup_remembers_a_bounded_window_of_recent_items() -> None:
+    crawler = get_crawler(settings_dict={"INGEST_REPEAT_WINDOW": 2})
+    stage = build_from_crawler(DedupPipeline, crawler)
+    items = [normalized(article(f"https://kontumtv.vn/a/{n}.html")) for n in range(4)]
+    stage.process_item(items[0])
+    stage.process_item(items[1])
+    with pytest.raises(DropItem, match=r"^repeat_in_run"):
+        stage.process_item(normalized(article("https://kontumtv.vn/a/1.html")))  # within the window
+    stage.process_item(items[2])
+    stage.process_item(items[3])
+    # Out of the window: passed on (the store records it as unchanged); the memory stays at two digests.
+    assert stage.process_item(normalized(article("https://kontumtv.vn/a/0.html"))) is not None
+    assert len(stage._recent) == 2
+    assert crawler.stats.get_value("ingest/dropped/repeat_in_run") == 1
+
+
+def test_dedup_refuses_an_empty_window() -> None:
+    with pytest.raises(ValueError, match="INGEST_REPEAT_WINDOW"):
+        build_from_crawler(DedupPipeline, get_crawler(settings_dict={"INGEST_REPEAT_WINDOW": 0}))
