@@ -7,9 +7,11 @@ migration could not create pg_trgm.
 
 Newest-first search with a limit on SQLite (``newest_match_ids``) does not sort every match: a phrase that
 matches few articles is answered from its FTS matches; a phrase that matches many is answered by walking the
-``(published_at, duplicate_of, site)`` index newest-first and asking FTS5 whether each candidate matches (a
-rowid lookup), which stops after ``limit`` hits. The walk has a budget of candidates; when the filters leave the
-phrase rare within it, the caller runs the plain query instead, so the answer is always the same.
+``(published_at, duplicate_of, site)`` index newest-first: a window of the newest candidates is checked with one
+FTS5 query over their id range when their ids lie close together (the usual case: ids follow the crawl), else
+by asking FTS5 about each candidate (a rowid lookup), stopping after ``limit`` hits. The walk has a budget of
+candidates; when the filters leave the phrase rare within it, the caller runs the plain query instead, so the
+answer is always the same.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ PROBE_MATCHES = 1_000
 # lookup costs about as much as sorting 16-32 matches, so past that budget the plain query is cheaper.
 WALK_PER_ROW = 50
 WALK_SHARE = 32
+# When the newest candidates' ids lie close together (ids follow crawl order, which follows publication), one FTS
+# query over their id range (at most this many ids per candidate) answers for all of them at once.
+SPAN_PER_CANDIDATE = 20
 
 
 def search_key_phrase(query: str) -> str:
@@ -137,8 +142,28 @@ def newest_match_ids(session: Session, query: str, narrowing: Narrowing, limit: 
     clauses, binds = _where(narrowing, params)
     source = f"FROM articles AS a INDEXED BY {WALK_INDEX}"
     order = "ORDER BY a.published_at DESC, a.id DESC"
-    # The budget-th candidate bounds the walk; rows tied with it are walked too (a superset is harmless).
     where = " AND ".join(clauses) or "1"
+    # First try windows of the newest candidates, sized from the phrase's estimated share of articles.
+    share = PROBE_MATCHES / max(1, probe[-1] - probe[0] + 1)
+    window = min(budget, max(4 * limit, int(2 * limit / share)))
+    window_sql = text(f"SELECT a.id {source} WHERE {where} {order} LIMIT :window").bindparams(*binds)
+    in_range = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q AND rowid BETWEEN :lo AND :hi")
+    while True:
+        candidates = list(session.scalars(window_sql, {**params, "window": window}))
+        if not candidates:
+            return []
+        lo, hi = min(candidates), max(candidates)
+        if hi - lo + 1 > SPAN_PER_CANDIDATE * len(candidates):
+            break  # ids scattered: ask FTS5 about each candidate instead (below)
+        hits = set(session.scalars(in_range, {"q": phrase, "lo": lo, "hi": hi}))
+        found = [i for i in candidates if i in hits][:limit]
+        # The first limit hits among the newest candidates are the newest overall; a short window was everything.
+        if len(found) == limit or len(candidates) < window:
+            return found
+        if window >= budget:
+            return None
+        window = min(budget, window * 4)
+    # The budget-th candidate bounds the walk; rows tied with it are walked too (a superset is harmless).
     edge_sql = f"SELECT a.published_at, a.id {source} WHERE {where} {order} LIMIT 1 OFFSET :budget"
     edge = session.execute(text(edge_sql).bindparams(*binds), params).first()
     if edge is not None:

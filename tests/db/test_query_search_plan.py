@@ -3,7 +3,8 @@
 The plain statement (``ingest.query._select``: every FTS match, sorted) is the reference. The database has ties
 on ``published_at``, undated articles, near-duplicates, three sites, authors, a common phrase, a rare one, a word
 that only prefixes another, and a phrase whose words occur but never side by side. The planner's thresholds are
-lowered so a few hundred articles take every path: all matches known, the walk, and the walk over budget.
+lowered so a few hundred articles take every path: all matches known, the walk by id range and by single
+candidates, and the walk over budget.
 """
 
 from __future__ import annotations
@@ -104,13 +105,20 @@ FILTERS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(("probe", "per_row", "share"), [(1_000, 50, 32), (5, 50, 32), (5, 1, 10_000), (1, 1, 1)])
+# (matches probed, walk budget per row, budget share of matches, id span per candidate for one FTS range query):
+# few matches (plain query); windows checked by id range; candidates asked one by one (span 0); and both with a
+# budget so small that the walk gives up and the plain query answers.
+PLANS = [(1_000, 50, 32, 20), (5, 50, 32, 20), (5, 50, 32, 0), (5, 1, 10_000, 0), (5, 1, 10_000, 10**9), (1, 1, 1, 20)]
+
+
+@pytest.mark.parametrize(("probe", "per_row", "share", "span"), PLANS)
 def test_newest_first_search_equals_the_plain_query(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch, probe: int, per_row: int, share: int
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, probe: int, per_row: int, share: int, span: int
 ) -> None:
     monkeypatch.setattr(search, "PROBE_MATCHES", probe)
     monkeypatch.setattr(search, "WALK_PER_ROW", per_row)
     monkeypatch.setattr(search, "WALK_SHARE", share)
+    monkeypatch.setattr(search, "SPAN_PER_CANDIDATE", span)
     outcomes: Counter[str] = Counter()
     original = search.newest_match_ids
 
