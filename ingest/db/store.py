@@ -561,6 +561,20 @@ class _BatchWriter:
     def _insert(self, model: type[Any]) -> Any:
         return dialect_insert(self.session, model.__table__).on_conflict_do_nothing()
 
+    def _insert_plain(self, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+        """``INSERT .. ON CONFLICT DO NOTHING`` of rows of plain values (integers, short strings: no type needs
+        converting) straight through the driver's executemany: the many small rows of bands and people skip
+        SQLAlchemy's per-row parameter processing."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        mark = "?" if self.session.get_bind().dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING"
+        )
+        self.session.connection().exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
+
     def _name_ids(self, model: type[Author] | type[Organisation] | type[Source], names: set[str]) -> dict[str, int]:
         """Ids of ``names`` (inserted when new): one upsert and one ``SELECT .. IN`` for the whole batch."""
         if not names:
@@ -638,15 +652,13 @@ class _BatchWriter:
             if obj is not None:
                 self.session.expire(obj)
         kept = [(p, k) for _i, p, k, _r in inserts if not k.lost]
-        self._execute(
-            self._insert(FingerprintBand), [r for p, k in kept if p.fp is not None for r in band_rows(_id(k), p.fp)]
-        )
+        self._insert_plain(FingerprintBand, [r for p, k in kept if p.fp is not None for r in band_rows(_id(k), p.fp)])
         author_rows, org_rows = [], []
         for (_p, known), (authors, orgs) in zip(kept, (x for k, x in people if not k.lost), strict=True):
             author_rows += _author_rows(_id(known), authors, author_ids)
             org_rows += [{"article_id": known.id, "organisation_id": o} for o in sorted({org_ids[n] for n in orgs})]
-        self._execute(self._insert(ArticleAuthor), author_rows)
-        self._execute(self._insert(ArticleOrganisation), org_rows)
+        self._insert_plain(ArticleAuthor, author_rows)
+        self._insert_plain(ArticleOrganisation, org_rows)
 
 
 def _id(known: _Known) -> int:
@@ -655,13 +667,17 @@ def _id(known: _Known) -> int:
     return known.id
 
 
+# The same bylines come back article after article: each name is normalised once.
+_person = lru_cache(maxsize=16_384)(normalize_text)
+
+
 def _people(rec: Mapping[str, Any]) -> tuple[list[tuple[int, str, list[str]]], list[str]]:
     """``(position, author name, roles)`` in printed order (names normalised) and the organisation names."""
     given = rec.get("author_roles")
     roles: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     authors = [
         # One row per person however the page placed the tone marks ("Thuỷ" and "Thủy" are one author).
-        (position, normalize_text(name), _strs(roles.get(name), 30) or [DEFAULT_ROLE])
+        (position, _person(name), _strs(roles.get(name), 30) or [DEFAULT_ROLE])
         for position, name in enumerate(dict.fromkeys(_strs(rec.get("authors"), NAME_MAX)))
     ]
     return authors, _strs(rec.get("organizations"), NAME_MAX)
