@@ -131,6 +131,9 @@ def newest_match_ids(session: Session, query: str, narrowing: Narrowing, limit: 
     )
     if len(probe) < PROBE_MATCHES:
         return None  # every match is known: sorting them is cheap
+    has_index = text("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n")
+    if session.scalar(has_index, {"n": WALK_INDEX}) is None:
+        return None  # a database not migrated to 0002 (opened with migrate=False) has no index to walk
     # FTS5 returns rowids in order: how far into the id range the first PROBE_MATCHES reached estimates the total.
     top = session.scalar(text("SELECT max(rowid) FROM articles")) or probe[-1]
     estimated = PROBE_MATCHES * (top - probe[0] + 1) / max(1, probe[-1] - probe[0] + 1)

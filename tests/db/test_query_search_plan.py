@@ -179,3 +179,22 @@ def test_nothing_to_search_or_no_limit_is_left_to_the_plain_query(engine: Engine
     assert _found(engine, Filters(search="quoc phong", order="oldest", limit=5)) == _plain(
         engine, Filters(search="quoc phong", order="oldest", limit=5)
     )
+
+
+def test_a_database_without_the_walk_index_gets_the_plain_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "PROBE_MATCHES", 1)
+    eng = get_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with session_scope(eng) as session:
+            for i in range(3):
+                session.add(
+                    Article(url=f"u{i}", canonical_url=f"u{i}", content_hash=f"{i}", search_text="quoc phong",
+                            first_seen_at=START, last_seen_at=START, published_at=START + timedelta(hours=i))
+                )  # fmt: skip
+            session.execute(text(f"DROP INDEX {search.WALK_INDEX}"))
+        filters = Filters(search="quoc phong", limit=2)
+        assert _found(eng, filters) == _plain(eng, filters) == [3, 2]
+    finally:
+        eng.dispose()
