@@ -271,6 +271,9 @@ def _edit(rng: random.Random, body: str, donor: list[str], kind: str) -> str | N
         return f"{body}\n\nNguyễn Văn An (TTXVN)"
     if kind == "syndicated: prefix, phrase, credit":
         return "(GLO) - " + " ".join(phrase(body.split())) + "\n\nTheo TTXVN"
+    if kind == "lead paragraph put in front":
+        start = rng.randrange(len(donor) - 30)
+        return " ".join(donor[start : start + 30]) + ".\n\n" + body
     if kind == "three changed phrases":
         words = body.split()
         for _ in range(3):
@@ -280,7 +283,13 @@ def _edit(rng: random.Random, body: str, donor: list[str], kind: str) -> str | N
     return "\n\n".join(paragraphs[:-1]) if len(paragraphs) > 3 else None
 
 
-EDITS = ("credit line", "syndicated: prefix, phrase, credit", "three changed phrases", "last paragraph dropped")
+EDITS = (
+    "credit line",
+    "syndicated: prefix, phrase, credit",
+    "three changed phrases",
+    "last paragraph dropped",
+    "lead paragraph put in front",
+)
 SIMHASH_DISTANCE = 6  # revision 0002's NEAR_DISTANCE
 
 

@@ -15,6 +15,7 @@ from ingest.dedup import (
     BITS,
     BLOCK_WIDTHS,
     NEAR_DISTANCE,
+    WINDOW,
     band_keys,
     content_hash,
     fingerprint,
@@ -24,6 +25,7 @@ from ingest.dedup import (
     to_signed,
     to_unsigned,
 )
+from ingest.normalize import search_key
 from tests.db.articles import BODY_COFFEE, BODY_DEFENCE, BODY_FLOOD, lightly_edited
 
 TITLE = "Tổng kết công tác quốc phòng"
@@ -72,6 +74,16 @@ def test_fingerprint_close_for_realistic_edits() -> None:
     for edited in (credit, one_phrase, prefixed, lightly_edited(BODY_DEFENCE)):
         assert hamming(fp, fingerprint(TITLE, edited) or 0) <= NEAR_DISTANCE
     assert fingerprint(TITLE, prefixed) == fp  # only the outlet prefix differs
+
+
+def test_only_the_first_window_words_count() -> None:
+    # A long story whose copy drops the last paragraph (what republishing papers do most): the same fingerprint.
+    body = "\n\n".join([BODY_DEFENCE, BODY_COFFEE, BODY_FLOOD, BODY_DEFENCE.replace("Chiều 8/7", "Sáng 9/7")])
+    shorter = body.rsplit("\n\n", 1)[0]
+    assert len(search_key(f"{TITLE} {shorter}").split()) > WINDOW
+    assert fingerprint(TITLE, shorter) == fingerprint(TITLE, body)
+    # Within the window every word counts.
+    assert fingerprint(TITLE, BODY_DEFENCE) != fingerprint(TITLE, BODY_DEFENCE.rsplit("\n\n", 1)[0])
 
 
 def test_unrelated_same_topic_stories_are_far_apart() -> None:
