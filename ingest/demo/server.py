@@ -7,7 +7,7 @@ Command line (the first stdout line is the base URL of the first site, so a pare
 port race; one ``site NAME URL`` line per site follows, then the server runs until killed or stdin closes)::
 
     python -m ingest.demo.server [--port 0] [--site NAME ...] [--generated N] [--access-log PATH] [--no-seed]
-                                 [--stop-on-eof]
+                                 [--latency-ms MS] [--stop-on-eof]
 
 * ``--port P``: the sites listen on P, P+1, ... (0 = free ports chosen by the system, the default).
 * ``--site NAME`` (repeatable): serve only these hand-written sites (``kontumtv``, ``baodaklak``, ``baogialai``);
@@ -16,6 +16,8 @@ port race; one ``site NAME URL`` line per site follows, then the server runs unt
   per listing page, sitemaps of 2000 URLs, ``/wp-json/wp/v2/posts`` (per_page up to 100) and ``/feed/`` (10 newest).
 * ``--access-log PATH``: append one line per request: ``SITE METHOD TARGET STATUS``.
 * ``--no-seed``: leave the shared seed article out of the WordPress site.
+* ``--latency-ms MS``: wait MS milliseconds before answering each request, like a distant server (default 0). Each
+  connection has its own thread, so the wait delays that response only, never the others.
 * ``--stop-on-eof``: exit when stdin closes (a parent process's pipe); otherwise run until SIGINT/SIGTERM.
 
 From Python::
@@ -42,6 +44,7 @@ import itertools
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,11 +88,15 @@ class FixtureServer:
         generated: int = 0,
         seed_path: Path = SEED_FILE,
         access_log: Path | None = None,
+        latency_ms: float = 0.0,
     ) -> None:
         if not ip_address(host).is_loopback:
             raise ValueError(f"the fixture server binds loopback addresses only, not {host!r}")
+        if latency_ms < 0:
+            raise ValueError(f"latency_ms must not be negative, got {latency_ms}")
         self.host = host
         self.port = port
+        self.latency_s = latency_ms / 1000
         if generated:
             self.sites: dict[str, FixtureSite] = {"kontumtv": generated_site(generated)}
         else:
@@ -171,6 +178,7 @@ class FixtureServer:
 
     def _handler(self, site: FixtureSite) -> type[BaseHTTPRequestHandler]:
         record = self._record
+        latency_s = self.latency_s
 
         class Handler(BaseHTTPRequestHandler):
             server_version = "vn-news-ingest-fixture/1"
@@ -183,6 +191,8 @@ class FixtureServer:
                 self._answer(send_body=False)
 
             def _answer(self, *, send_body: bool) -> None:
+                if latency_s:
+                    time.sleep(latency_s)  # this connection's thread only
                 path, query = split_query(self.path)
                 try:
                     reply = site.handle(path, query)
@@ -227,6 +237,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
     parser.add_argument("--generated", type=int, default=0, metavar="N", help="one WordPress site of N posts")
     parser.add_argument("--access-log", type=Path, default=None, metavar="PATH")
     parser.add_argument("--no-seed", action="store_true", help="leave the shared seed article out")
+    parser.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="wait before each answer")
     parser.add_argument("--stop-on-eof", action="store_true", help="exit when stdin closes (for parent processes)")
     args = parser.parse_args(argv)
     seed = Path("/nonexistent") if args.no_seed else SEED_FILE
@@ -238,6 +249,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             generated=args.generated,
             seed_path=seed,
             access_log=args.access_log,
+            latency_ms=args.latency_ms,
         )
     except ValueError as exc:
         parser.error(str(exc))

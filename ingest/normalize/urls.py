@@ -6,6 +6,7 @@ fragments and the trailing slash, with IDN hosts in their ASCII (punycode) form.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -76,6 +77,13 @@ def canonical_url(url: str | None, *, strip_www: bool = True, strip_mobile: bool
     """
     if not url or not isinstance(url, str):
         return ""
+    return _canonical(url, strip_www, strip_mobile)
+
+
+# A crawl canonicalises each article URL several times (found on a listing or in a sitemap, again when its page
+# arrives, in the normalize stage, in the incremental check): the last few thousand answers are kept.
+@functools.lru_cache(maxsize=4096)
+def _canonical(url: str, strip_www: bool, strip_mobile: bool) -> str:
     raw = url.strip()
     try:
         candidate = "https:" + raw if raw.startswith("//") else raw

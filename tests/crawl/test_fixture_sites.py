@@ -125,3 +125,37 @@ def test_generated_texts_are_not_near_duplicates() -> None:
     worst = max(len(a & b) / len(a | b) for i, a in enumerate(sets) for b in sets[i + 1 :])
     # Load tests need distinct stories: no pair may share most of its word runs.
     assert worst < 0.5
+
+
+def test_latency_delays_each_answer_without_holding_up_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from ingest.demo import server as server_module
+
+    waits: list[float] = []
+    release = threading.Event()
+
+    def held_sleep(seconds: float) -> None:
+        # The first answer is held until the second one has been served: a server that answered one request at a
+        # time would never serve the second, and the first fetch would time out.
+        waits.append(seconds)
+        if len(waits) == 1:
+            assert release.wait(10)
+
+    monkeypatch.setattr(server_module.time, "sleep", held_sleep)
+    with FixtureServer(sites=["kontumtv"], latency_ms=150) as slow:
+        first: list[int] = []
+        thread = threading.Thread(target=lambda: first.append(fetch(slow.base_url + "robots.txt")[0]))
+        thread.start()
+        while not waits:
+            threading.Event().wait(0.01)
+        assert fetch(slow.base_url + "feed/")[0] == 200
+        release.set()
+        thread.join(10)
+        assert first == [200]
+    assert waits == [0.15, 0.15]
+    with FixtureServer(sites=["kontumtv"]) as fast:
+        assert fetch(fast.base_url + "robots.txt")[0] == 200
+    assert waits == [0.15, 0.15]  # no latency asked, no wait
+    with pytest.raises(ValueError, match="latency_ms"):
+        FixtureServer(sites=["kontumtv"], latency_ms=-1)

@@ -73,3 +73,23 @@ def test_normalize_text_results_are_the_same_on_repeated_calls_and_memory_stays_
         normalize_text(f"Thuỷ điện số {n}")
     assert len(text._RECENT) <= text._RECENT_MAX
     assert normalize_text(raw) == first
+
+
+def test_the_per_character_fold_table_is_exact() -> None:
+    # search_key folds text of these blocks character by character; that equals folding the whole text only if
+    # nothing a character folds to can compose with its neighbour under NFC without a combining mark.
+    import sys
+
+    from ingest.normalize import text
+
+    composes_second = set()
+    for i in range(sys.maxunicode + 1):
+        decomposed = unicodedata.normalize("NFD", chr(i))
+        if len(decomposed) >= 2 and unicodedata.combining(decomposed[-1]) == 0:
+            composes_second.add(decomposed[-1])
+    folded = "".join(text._fold(chr(i)) for lo, hi in text._FOLD_RANGES for i in range(lo, hi))
+    assert composes_second  # the scan found the Hangul vowels and the Indic vowel signs
+    assert not composes_second & set(folded)
+    assert all(unicodedata.combining(c) == 0 and unicodedata.normalize("NFD", c) == c for c in folded)
+    whole = "Quốc phòng “Đắk Lắk” – 5.000₫… Thuỷ"
+    assert search_key(whole) == text._fold(normalize_text(whole).lower().replace("đ", "d")).replace("  ", " ")
