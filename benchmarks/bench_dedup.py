@@ -27,7 +27,10 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from benchmarks import ROOT, bulk_sqlite, finish_bulk_sqlite, report, results_dir, scale, sized
 from benchmarks.synth import article
@@ -48,6 +51,7 @@ BENCH = "dedup"
 SEED = 5
 CHUNK = 20_000
 FLAT_TARGET = 1.5  # lookup time at the largest size over the smallest
+WARM_UP = 20  # random lookups per size before the timed ones
 BUILDER_VERSION = 2  # bump when build() changes what it writes (cached databases are rebuilt)
 
 
@@ -136,21 +140,36 @@ def probes(stored: list[int], count: int) -> tuple[list[int], list[int]]:
     return near, [rng.getrandbits(64) for _ in range(count)]
 
 
-def time_lookups(path: Path, probe_fps: list[int]) -> tuple[list[float], int]:
-    """Microseconds per ``find_near_duplicate`` call and how many probes found a stored article."""
-    engine = get_engine(f"sqlite:///{path}")
-    times, hits = [], 0
-    try:
-        with session_scope(engine) as session:
-            find_near_duplicate(session, probe_fps[0])  # warm-up: statement cache, first pages
-            for fp in probe_fps:
-                start = time.perf_counter()
-                found = find_near_duplicate(session, fp)
-                times.append((time.perf_counter() - start) * 1e6)
-                hits += found is not None
-    finally:
-        engine.dispose()
-    return times, hits
+def time_lookups(
+    probe_sets: dict[int, tuple[Path, list[int], list[int]]],
+) -> dict[int, tuple[list[float], list[float], int]]:
+    """Microseconds per ``find_near_duplicate`` call (near probes, random probes) and near probes found, per size.
+
+    The sizes take turns, one near and one random probe each per round, the order rotating every round: a busy
+    moment on a shared machine then slows every size alike, and the growth ratio measures the lookup, not the
+    neighbours.
+    """
+    sizes = list(probe_sets)
+    times: dict[int, tuple[list[float], list[float]]] = {n: ([], []) for n in sizes}
+    hits = dict.fromkeys(sizes, 0)
+    with ExitStack() as stack:
+        sessions: dict[int, Session] = {}
+        for n, (path, _near, rand) in probe_sets.items():
+            engine = get_engine(f"sqlite:///{path}")
+            stack.callback(engine.dispose)
+            sessions[n] = stack.enter_context(session_scope(engine))
+            for fp in rand[:WARM_UP]:  # statement cache, the index's upper pages
+                find_near_duplicate(sessions[n], fp ^ 1)
+        for i in range(len(probe_sets[sizes[0]][1])):
+            for n in sizes[i % len(sizes) :] + sizes[: i % len(sizes)]:
+                _, near, rand = probe_sets[n]
+                for kind, fp in ((0, near[i]), (1, rand[i])):
+                    start = time.perf_counter()
+                    found = find_near_duplicate(sessions[n], fp)
+                    times[n][kind].append((time.perf_counter() - start) * 1e6)
+                    if kind == 0:
+                        hits[n] += found is not None
+    return {n: (times[n][0], times[n][1], hits[n]) for n in sizes}
 
 
 def candidates_per_lookup(path: Path, probe_fps: list[int]) -> float:
@@ -192,18 +211,17 @@ def main() -> None:
     print(f"find_near_duplicate (store's banded lookup), {count} near + {count} random probes per size")
     print(f"{'stored':>10}{'build s':>9}{'near µs':>10}{'random µs':>11}{'found':>8}{'cand/lookup':>13}")
     medians: dict[int, float] = {}
-    stored: list[int] = []
-    near: list[int] = []
+    probe_sets, built = {}, {}
     for n in chosen:
         path = results_dir() / f"dedup-{n}.db"
-        built = build(path, n) or _built.pop(path, 0.0)
-        stored = fingerprints(n)
-        near, rand = probes(stored, count)
-        near_t, near_hits = time_lookups(path, near)
-        rand_t, _ = time_lookups(path, rand)
+        built[n] = build(path, n) or _built.pop(path, 0.0)
+        probe_sets[n] = (path, *probes(fingerprints(n), count))
+    timed = time_lookups(probe_sets)
+    for n, (path, near, rand) in probe_sets.items():
+        near_t, rand_t, near_hits = timed[n]
         medians[n] = statistics.median(near_t + rand_t)
         cands = candidates_per_lookup(path, near + rand)
-        print(f"{n:>10,}{built:>9.1f}{statistics.median(near_t):>10.0f}{statistics.median(rand_t):>11.0f}"
+        print(f"{n:>10,}{built[n]:>9.1f}{statistics.median(near_t):>10.0f}{statistics.median(rand_t):>11.0f}"
               f"{f'{near_hits}/{count}':>8}{cands:>13.1f}")  # fmt: skip
         report(BENCH, f"lookup, {n:,} stored", medians[n], "µs",
                note=f"near probes found {near_hits}/{count}; {cands:.1f} candidates per lookup")  # fmt: skip
@@ -214,7 +232,8 @@ def main() -> None:
     print(f"growth {small:,} -> {large:,} stored: {growth:.2f}x (flat target ≤ {FLAT_TARGET}x)")
     report(BENCH, f"lookup growth {small:,} -> {large:,}", growth, "x", target=f"≤ {FLAT_TARGET}x",
            met=growth <= FLAT_TARGET)  # fmt: skip
-    scan = scan_us(stored, near[: max(3, count // 30)])
+    _, near, _ = probe_sets[large]
+    scan = scan_us(fingerprints(large), near[: max(3, count // 30)])
     print(f"peer: scan of {large:,} fingerprints {scan:,.0f} µs = {scan / medians[large]:,.0f}x the banded lookup")
     report(BENCH, f"scan / banded lookup at {large:,}", scan / medians[large], "x", note=f"scan {scan:,.0f} µs")
     if growth > FLAT_TARGET:
