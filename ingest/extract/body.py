@@ -9,13 +9,14 @@ related-news boxes), which keeps the long reader comments of 2012 VnExpress out 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from ingest.extract.tree import Haystack, attrs_of, is_hidden, remove, select, squash, text_of
+from ingest.extract.tree import Haystack, attrs_of, is_hidden, memo_search, remove, select, squash, text_of
 
 # Most specific first. Each is a family's article container (VIETNAMESE.md sections 4 and 6).
 KNOWN_CONTAINERS: tuple[str, ...] = (
@@ -58,6 +59,7 @@ _BLOCK_TAGS = {
     "th", "section", "article", "figure", "header", "pre", "dl", "dt", "dd", "center", "main", "hr", "br",
     "html", "body", "caption",
 }  # fmt: skip
+_BLOCKS_BUT_BR = frozenset(_BLOCK_TAGS - {"br"})
 # Class/id fragments of boxes that are never article text (related news, sharing, comments, ads, tags, ...).
 _BOILER_ATTR = re.compile(
     r"related|relate[ds]?\b|relation|lienquan|lien-quan|tinlienquan|tindnd|readmore|read-more|xemthem|xem-them|"
@@ -209,7 +211,7 @@ def _own_block_text(node: HtmlElement) -> str:
     """Text directly in a block, inline children included, nested blocks excluded."""
     parts = [node.text or ""]
     for child in node:
-        if isinstance(child.tag, str) and child.tag not in _BLOCK_TAGS - {"br"}:
+        if isinstance(child.tag, str) and child.tag not in _BLOCKS_BUT_BR:
             parts.append(child.text_content() if child.tag != "br" else " ")
         parts.append(child.tail or "")
     return squash(" ".join(parts))
@@ -222,6 +224,9 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
     """Remove boilerplate from the container in place and return the images (with captions) it held."""
     images: list[dict[str, Any]] = []
     doomed: list[HtmlElement] = []
+    boiler_attr = memo_search(_BOILER_ATTR)
+    caption_attr = memo_search(_CAPTION_ATTR)
+    container_chars: list[int] = []  # the container's text length, measured once if a boilerplate box asks
     for el in container.iterdescendants():
         if not isinstance(el, HtmlElement) or not isinstance(el.tag, str):
             doomed.append(el)
@@ -231,8 +236,8 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             doomed.append(el)
             continue
         attrs = attrs_of(el)
-        boiler = bool(attrs and _BOILER_ATTR.search(attrs)) or (el.get("type") or "").lower() == "relatednewsbox"
-        if boiler and not _holds_most_text(el, container):
+        boiler = bool(attrs and boiler_attr(attrs)) or (el.get("type") or "").lower() == "relatednewsbox"
+        if boiler and not _holds_most_text(el, container, container_chars):
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
@@ -242,7 +247,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             continue
         if el.tag == "table" and len(text_of(el)) > 400:
             continue  # a real data table that happens to hold a picture
-        images.extend(_images_with_caption(el, base_url))
+        images.extend(_images_with_caption(el, base_url, caption_attr))
         remove(el)
     for el in list(container.iter()):
         if el.getparent() is None or not isinstance(el.tag, str):
@@ -252,7 +257,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             if image:
                 images.append(image)
             remove(el)
-        elif _CAPTION_ATTR.search(attrs_of(el)) and len(text_of(el)) < 400:
+        elif caption_attr(attrs_of(el)) and len(text_of(el)) < 400:
             caption = text_of(el)
             if images and caption and not images[-1].get("caption"):
                 images[-1]["caption"] = caption
@@ -277,18 +282,22 @@ def _caption_after(img: HtmlElement) -> str | None:
     return text
 
 
-def _holds_most_text(el: HtmlElement, container: HtmlElement) -> bool:
+def _holds_most_text(el: HtmlElement, container: HtmlElement, container_chars: list[int]) -> bool:
     # A wrapper with an unlucky class ("content-share-wrap") that holds the article itself must stay.
     inner = len(text_of(el))
-    return inner >= 200 and inner > 0.5 * len(text_of(container))
+    if inner < 200:
+        return False
+    if not container_chars:
+        container_chars.append(len(text_of(container)))
+    return inner > 0.5 * container_chars[0]
 
 
-def _images_with_caption(box: HtmlElement, base_url: str) -> list[dict[str, Any]]:
+def _images_with_caption(box: HtmlElement, base_url: str, caption_attr: Callable[[str], bool]) -> list[dict[str, Any]]:
     caption_parts: list[str] = []
     for cap in box.iter("figcaption", "td", "p", "div", "span"):
         if (
             cap.tag == "figcaption"
-            or _CAPTION_ATTR.search(attrs_of(cap))
+            or caption_attr(attrs_of(cap))
             or (cap.tag == "td" and not any(True for _ in cap.iter("img")))
         ):
             text = text_of(cap)

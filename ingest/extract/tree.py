@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import cast
 
@@ -186,10 +187,26 @@ def own_text(el: HtmlElement) -> str:
     return squash(" ".join(parts))
 
 
+def memo_search(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """``pattern.search(text) is not None``, remembering each text's answer: for the attribute strings of one page,
+    where a few class lists recur on dozens of elements and the boilerplate patterns cost up to 0.1 ms a string."""
+    seen: dict[str, bool] = {}
+
+    def search(text: str) -> bool:
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = pattern.search(text) is not None
+        return found
+
+    return search
+
+
 def attrs_of(el: HtmlElement) -> str:
     """Lower-cased class, id and a few role attributes, for boilerplate and hint matching."""
-    return " ".join(
-        (el.get(name) or "") for name in ("class", "id", "itemprop", "data-role", "data-slot", "role")
+    get = el.get  # six plain calls: this runs for most elements of a page, a generator doubled its cost
+    return (
+        f"{get('class') or ''} {get('id') or ''} {get('itemprop') or ''} "
+        f"{get('data-role') or ''} {get('data-slot') or ''} {get('role') or ''}"
     ).lower()
 
 
