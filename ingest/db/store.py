@@ -563,17 +563,27 @@ class _BatchWriter:
 
     def _insert_plain(self, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
         """``INSERT .. ON CONFLICT DO NOTHING`` of rows of plain values (integers, short strings: no type needs
-        converting) straight through the driver's executemany: the many small rows of bands and people skip
-        SQLAlchemy's per-row parameter processing."""
+        converting) straight through the driver: the many small rows of bands and people skip SQLAlchemy's per-row
+        parameter processing. SQLite: one executemany. PostgreSQL: one statement over ``unnest`` of one array
+        per column (an executemany would be a round trip per row)."""
         if not rows:
             return
         columns = list(rows[0])
-        mark = "?" if self.session.get_bind().dialect.paramstyle == "qmark" else "%s"
-        sql = (
-            f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING"
+        table = cast(Table, model.__table__)
+        dialect = self.session.get_bind().dialect
+        into = f"INSERT INTO {table.name} ({', '.join(columns)})"
+        conn = self.session.connection()
+        if dialect.name == "postgresql":
+            arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
+            conn.exec_driver_sql(
+                f"{into} SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+                tuple([r[c] for r in rows] for c in columns),
+            )
+            return
+        marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+        conn.exec_driver_sql(
+            f"{into} VALUES ({marks}) ON CONFLICT DO NOTHING", [tuple(r[c] for c in columns) for r in rows]
         )
-        self.session.connection().exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
 
     def _name_ids(self, model: type[Author] | type[Organisation] | type[Source], names: set[str]) -> dict[str, int]:
         """Ids of ``names`` (inserted when new): one upsert and one ``SELECT .. IN`` for the whole batch."""
