@@ -10,11 +10,15 @@ index is created after the load (the same index the migration creates). The look
 ``NEAR_DISTANCE`` bits flipped (each must be found) and for random probes (almost never near anything).
 Candidates per lookup (index rows the lookup compares) are counted apart, outside the timing.
 
-Figures: median microseconds per lookup at each size, the ratio largest/smallest (flat means close to 1), and the
-peer: a plain scan comparing the probe with every stored fingerprint in memory (what a lookup without bands costs),
-measured at the largest size in the same run. Then ``ingest.dedup.fingerprint`` in CPU milliseconds per synthetic
-article (``benchmarks/synth.py``), against the SimHash it replaced (revision 0002's, kept in migration 0003 for
-its downgrade) on articles of the same stream.
+Figures: median microseconds per lookup at each size (the sizes take turns, probe by probe), the ratio
+largest/smallest (flat means close to 1), and the peer: a plain scan comparing the probe with every stored
+fingerprint in memory (what a lookup without bands costs), measured at the largest size in the same run. Then
+``ingest.dedup.fingerprint`` in CPU milliseconds per synthetic article (``benchmarks/synth.py``), against the
+SimHash it replaced (revision 0002's, kept in migration 0003 for its downgrade) on articles of the same stream.
+Last, what the near-duplicate definition catches: edited copies of synthetic stories (credit line; another
+outlet's prefix, a changed phrase and a credit line; three changed phrases; last paragraph dropped; a paragraph
+put in front) found within ``NEAR_DISTANCE`` bits, against the SimHash within its 6 bits, and unrelated pairs of
+stories within the distance (false duplicates).
 
 Run: ``python -m benchmarks.bench_dedup`` (or ``make bench``).
 """
