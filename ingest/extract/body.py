@@ -104,6 +104,9 @@ _BYLINE_WORDS = {
     "lược", "trình", "bày", "đồ", "họa", "hoạ", "video", "clip", "tác", "giả", "phóng", "viên",
 }  # fmt: skip
 _END_PUNCT = re.compile(r"[.!?:;…\"”]$")
+_BOILER_WRAPPER = re.compile(r"comment|related|(^|\s)footer")  # not "sidebar": VnExpress's article is in "sidebar-1"
+_SCORE_DOWN = re.compile(r"comment|binhluan|ykien|related|sidebar|footer|menu|other|tinkhac|list")
+_SCORE_UP = re.compile(r"content|article|detail|body|entry|post|text|news|main|story")
 
 
 @dataclass
@@ -157,7 +160,7 @@ def _in_boilerplate(el: HtmlElement, root: HtmlElement) -> bool:
         if node.tag in ("footer", "nav", "aside") or is_hidden(node):
             return True
         # Not "sidebar": VnExpress puts its article inside "sidebar-1".
-        if node is not el and re.search(r"comment|related|(^|\s)footer", attrs_of(node)):
+        if node is not el and _BOILER_WRAPPER.search(attrs_of(node)):
             return True
         node = node.getparent()
     return False
@@ -198,9 +201,9 @@ def scored_container(root: HtmlElement) -> HtmlElement | None:
     best_score = 0.0
     for el, score in scores.items():
         attrs = attrs_of(el)
-        if re.search(r"comment|binhluan|ykien|related|sidebar|footer|menu|other|tinkhac|list", attrs):
+        if _SCORE_DOWN.search(attrs):
             score *= 0.2
-        if re.search(r"content|article|detail|body|entry|post|text|news|main|story", attrs):
+        if _SCORE_UP.search(attrs):
             score *= 1.25
         if score > best_score:
             best, best_score = el, score

@@ -18,6 +18,7 @@ Choosing is done with ``ingest.normalize.parse_date``; this module never parses 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ import lxml.etree
 from lxml.html import HtmlElement
 
 from ingest.extract.metadata import Meta
-from ingest.extract.tree import attrs_of, own_text, select, squash, text_of
+from ingest.extract.tree import attrs_of, memo_search, own_text, select, squash, text_of
 from ingest.normalize import parse_date
 
 _DATE_TEXT = re.compile(
@@ -134,8 +135,9 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
 
     anchor_index = order.get(anchor) if anchor is not None else None
     scored: list[tuple[float, str]] = []
+    not_here = memo_search(_NOT_HERE)  # the candidates share most of their ancestors
     for el, raw in found.items():
-        if _excluded(el, root):
+        if _excluded(el, root, not_here):
             continue
         if el not in order:
             continue  # far below the headline: related-news and footer dates
@@ -236,7 +238,7 @@ def _date_text(el: HtmlElement) -> str | None:
     return text.strip(" |-–—·•")
 
 
-def _excluded(el: HtmlElement, root: HtmlElement) -> bool:
+def _excluded(el: HtmlElement, root: HtmlElement, not_here: Callable[[str], bool]) -> bool:
     node: HtmlElement | None = el
     depth = 0
     while node is not None and node is not root and depth < 12:
@@ -245,7 +247,7 @@ def _excluded(el: HtmlElement, root: HtmlElement) -> bool:
         if node.tag in ("header", "footer") and next(node.iterancestors("article"), None) is None:
             return True  # the page's header (clock) or footer; an <article>'s own header holds its date
         attrs = attrs_of(node)
-        if attrs and _NOT_HERE.search(attrs):
+        if attrs and not_here(attrs):
             return True
         node = node.getparent()
         depth += 1

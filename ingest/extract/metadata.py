@@ -53,27 +53,27 @@ class Meta:
 def read_meta(root: HtmlElement) -> Meta:
     """Collect meta tags, JSON-LD and link elements from the whole tree (nested documents included)."""
     meta = Meta()
-    for el in root.iter("meta"):
-        content = el.get("content")
-        if content is None:
-            continue
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            key = el.get(attr)
-            if key:
-                meta.tags.setdefault(key.strip().lower(), []).append(content)
-    for el in root.iter("link"):
-        rel = (el.get("rel") or "").lower().split()
-        if "canonical" in rel and el.get("href"):
-            meta.canonical_links.append(el.get("href", "").strip())
-    for script in root.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
-            continue
-        for obj in _ld_objects(script.text or ""):
-            types = _types(obj)
-            if types & _ARTICLE_TYPES:
-                meta.ld_articles.append(obj)
-            elif "breadcrumblist" in types and not meta.ld_crumbs:
-                meta.ld_crumbs = _crumbs_from_ld(obj)
+    # One walk for the three tags; each kind fills its own field, in document order as before.
+    for el in root.iter("meta", "link", "script"):
+        if el.tag == "meta":
+            content = el.get("content")
+            if content is None:
+                continue
+            for attr in ("property", "name", "itemprop", "http-equiv"):
+                key = el.get(attr)
+                if key:
+                    meta.tags.setdefault(key.strip().lower(), []).append(content)
+        elif el.tag == "link":
+            rel = (el.get("rel") or "").lower().split()
+            if "canonical" in rel and el.get("href"):
+                meta.canonical_links.append(el.get("href", "").strip())
+        elif (el.get("type") or "").strip().lower() == "application/ld+json":
+            for obj in _ld_objects(el.text or ""):
+                types = _types(obj)
+                if types & _ARTICLE_TYPES:
+                    meta.ld_articles.append(obj)
+                elif "breadcrumblist" in types and not meta.ld_crumbs:
+                    meta.ld_crumbs = _crumbs_from_ld(obj)
     html_el = root if root.tag == "html" else root.find(".//html")
     if html_el is not None:
         meta.html_lang = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
