@@ -605,18 +605,17 @@ class _BatchWriter:
         people = [(known, _people(p.rec)) for _i, p, known, _root in inserts]
         author_ids = self._name_ids(Author, {name for _k, (authors, _o) in people for _p, name, _r in authors})
         org_ids = self._name_ids(Organisation, {name for _k, (_a, orgs) in people for name in orgs})
-        sources = {p.rec.get("source"): _s(p.rec.get("source"), NAME_MAX) for _i, p, _k, _r in inserts}
-        source_ids = self._name_ids(Source, {n for n in sources.values() if n and n.strip()})
+        sources = [_s(p.rec.get("source"), NAME_MAX) for _i, p, _k, _r in inserts]
+        source_ids = self._name_ids(Source, {n for n in sources if n and n.strip()})
         self._execute(
             self._insert(Site), [{"name": n} for n in sorted({p.site for _i, p, _k, _r in inserts if p.site})]
         )
 
         rows = []
         late: list[tuple[_Known, _Known]] = []  # near duplicates of an article inserted by the same statement
-        for _i, p, known, root in inserts:
+        for (_i, _p, known, root), source in zip(inserts, sources, strict=True):
             row = known.row
             assert row is not None
-            source = sources.get(p.rec.get("source"))
             row["source_id"] = source_ids.get(source) if source else None
             if root is not None and root.row is not None:
                 late.append((known, root))

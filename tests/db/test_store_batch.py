@@ -271,3 +271,26 @@ def test_the_storage_bench_records_give_every_layer_work(db_url: str) -> None:
     finally:
         eng.dispose()
     assert counts == {"stored": 380, "duplicate_exact": 8, "duplicate_near": 8, "unchanged": 4}
+
+
+def test_malformed_people_and_source_fields_are_left_out_not_a_crash(db_url: str) -> None:
+    eng = get_engine(db_url, migrate=True)
+    try:
+        odd = record(
+            "https://kontumtv.vn/a/1.html",
+            source=["TTXVN"],
+            authors="Hoài Nam",
+            author_roles=["writer"],
+            organizations=7,
+        )
+        fine = record("https://kontumtv.vn/a/2.html", title="Cà phê", body=BODY_COFFEE, source="TTXVN")
+        assert store_batch(eng, [odd, fine]) == ["stored", "stored"]
+        with Session(eng) as session:
+            sources = {c: s for c, s in session.execute(select(Article.canonical_url, Article.source_id))}  # noqa: C416
+            assert sources[odd["url"]] is None
+            assert sources[fine["url"]] is not None
+            people = session.execute(select(ArticleAuthor.article_id, Author.name).join(Author)).all()
+            assert {name for _a, name in people} == {"Hoài Nam", "Thu Trang"}  # only the well-formed record's
+            assert len(people) == 2
+    finally:
+        eng.dispose()
