@@ -14,7 +14,8 @@ concurrency, robots.txt obeyed, telnet off):
 The figure is the ratio of pages per second, ours / bare (target at least 0.7): both moved the same URLs, so it
 is the bare crawl's time over ours (Scrapy's ``elapsed_time_seconds``; process start-up is left out of both).
 CPU milliseconds per article page per stage come from the profile: each function's own time goes to the stage of
-its module (extract, normalize, dedup, store, spider, scrapy); time in library code (lxml, SQLAlchemy, sqlite3,
+its module (extract, normalize, dedup, store, spider, scrapy; module bodies run at import are start-up, left
+out of the per-page figures); time in library code (lxml, SQLAlchemy, sqlite3,
 re, ...) goes to the stages that called it, in proportion to the time each caller spent in it. The shares are
 then scaled to the CPU time the unprofiled crawl really used (profiling inflates Python code unevenly).
 
@@ -258,6 +259,8 @@ def stage_shares(profile: Path) -> dict[str, float]:
     raw: dict[Any, Any] = pstats.Stats(str(profile)).stats  # type: ignore[attr-defined]
 
     def known(func: Any) -> str | None:
+        if func[2] == "<module>":
+            return "startup"  # a module body runs once, at import, wherever the import happens
         path = func[0].replace("\\", "/")
         for fragment, stage in _STAGE_OF_PATH:
             if fragment in path:

@@ -92,6 +92,7 @@ def test_every_bench_of_ours_gives_figures_at_tiny_size(bench_env: Path) -> None
         assert math.isfinite(fig.value), fig
     by_name = {(f.bench, f.name): f for f in figures}
     assert by_name[("crawl", "pages/s ratio ours / bare")].value > 0
+    assert by_name[("crawl", "pages/s ratio at 150 ms latency")].value > 0  # the context row beside the target
     stage_ms = [f.value for f in figures if f.bench == "crawl" and f.name.startswith("CPU/page: ")]
     assert len(stage_ms) == 6
     assert sum(stage_ms) > 0

@@ -250,3 +250,14 @@ def test_dedup_remembers_a_bounded_window_of_recent_items() -> None:
 def test_dedup_refuses_an_empty_window() -> None:
     with pytest.raises(ValueError, match="INGEST_REPEAT_WINDOW"):
         build_from_crawler(DedupPipeline, get_crawler(settings_dict={"INGEST_REPEAT_WINDOW": 0}))
+
+
+def test_store_records_hold_the_same_fields_as_the_item_adapter_gives() -> None:
+    from itemadapter import ItemAdapter
+
+    from pipelines.store import _record
+
+    item = ready("https://kontumtv.vn/a/1.html")
+    assert _record(item) == ItemAdapter(item).asdict()
+    as_dict = {"url": "https://kontumtv.vn/a/2.html", "images": [{"url": "https://kontumtv.vn/i.jpg"}]}
+    assert _record(as_dict) == as_dict
