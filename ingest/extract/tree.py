@@ -117,17 +117,10 @@ class Haystack:
 
     def may_match(self, selector: str) -> bool:
         """False only when no alternative of the (comma-separated) selector can match the page."""
-        return any(self._may_match(tokens) for tokens in _alternatives(selector))
-
-    def _may_match(self, tokens: tuple[tuple[str, str, str], ...]) -> bool:
-        for class_or_id, attr, value in tokens:
-            if class_or_id and class_or_id not in self.tokens:
-                return False
-            if attr and not self._in(attr):
-                return False
-            if value and not self._in(value):
-                return False
-        return True
+        for classes_and_ids, needles in _requirements(selector):
+            if self.tokens.issuperset(classes_and_ids) and all(self._in(needle) for needle in needles):
+                return True
+        return False
 
     def _in(self, text: str) -> bool:
         found = self._in_source.get(text)
@@ -137,10 +130,18 @@ class Haystack:
 
 
 @lru_cache(maxsize=512)
-def _alternatives(selector: str) -> tuple[tuple[tuple[str, str, str], ...], ...]:
+def _requirements(selector: str) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+    """Per alternative of the selector: the classes and ids it names, and the attribute names and values it tests
+    (to be found in the page source)."""
     # A comma inside an attribute value splits wrongly, but only into parts with fewer tokens: never a false "no".
     # What :not() names only excludes elements, so the page need not contain it.
-    return tuple(tuple(_SELECTOR_TOKENS.findall(_NEGATION.sub("", part))) for part in selector.split(","))
+    out = []
+    for part in selector.split(","):
+        tokens = _SELECTOR_TOKENS.findall(_NEGATION.sub("", part))
+        classes_and_ids = frozenset(token for token, _, _ in tokens if token)
+        needles = tuple(dict.fromkeys(text for _, attr, value in tokens for text in (attr, value) if text))
+        out.append((classes_and_ids, needles))
+    return tuple(out)
 
 
 def select(root: HtmlElement, selector: str, haystack: Haystack | None = None) -> list[HtmlElement]:
