@@ -111,16 +111,26 @@ class Haystack:
 
     def __init__(self, root: HtmlElement, source: str) -> None:
         self.source = source
-        self.tokens = set(" ".join(cast("list[str]", _ALL_CLASSES(root))).split())
-        self.tokens.update(cast("list[str]", _ALL_IDS(root)))
+        classes = " ".join(cast("list[str]", _ALL_CLASSES(root)))
+        ids = cast("list[str]", _ALL_IDS(root))
+        self.tokens = set(classes.split())
+        self.tokens.update(ids)
+        # [class*=breadcrumb] and the like are tested against the class values, not the whole source.
+        self._values = {"class": classes, "id": " ".join(ids)}
         self._in_source: dict[str, bool] = {}
 
     def may_match(self, selector: str) -> bool:
         """False only when no alternative of the (comma-separated) selector can match the page."""
-        for classes_and_ids, needles in _requirements(selector):
-            if self.tokens.issuperset(classes_and_ids) and all(self._in(needle) for needle in needles):
+        for classes_and_ids, tests in _requirements(selector):
+            if self.tokens.issuperset(classes_and_ids) and all(self._may_have(attr, value) for attr, value in tests):
                 return True
         return False
+
+    def _may_have(self, attr: str, value: str) -> bool:
+        values = self._values.get(attr) if value else None
+        if values is not None:
+            return value in values
+        return self._in(attr) and (not value or self._in(value))
 
     def _in(self, text: str) -> bool:
         found = self._in_source.get(text)
@@ -130,17 +140,16 @@ class Haystack:
 
 
 @lru_cache(maxsize=512)
-def _requirements(selector: str) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
-    """Per alternative of the selector: the classes and ids it names, and the attribute names and values it tests
-    (to be found in the page source)."""
+def _requirements(selector: str) -> tuple[tuple[frozenset[str], tuple[tuple[str, str], ...]], ...]:
+    """Per alternative of the selector: the classes and ids it names, and the (attribute, value) pairs it tests."""
     # A comma inside an attribute value splits wrongly, but only into parts with fewer tokens: never a false "no".
     # What :not() names only excludes elements, so the page need not contain it.
     out = []
     for part in selector.split(","):
         tokens = _SELECTOR_TOKENS.findall(_NEGATION.sub("", part))
         classes_and_ids = frozenset(token for token, _, _ in tokens if token)
-        needles = tuple(dict.fromkeys(text for _, attr, value in tokens for text in (attr, value) if text))
-        out.append((classes_and_ids, needles))
+        tests = tuple(dict.fromkeys((attr, value) for _, attr, value in tokens if attr))
+        out.append((classes_and_ids, tests))
     return tuple(out)
 
 

@@ -19,7 +19,7 @@ PAGE = b"""<html><head><title>t</title></head><body>
   <span itemprop="author"><span itemprop="name">Name</span></span>
   <ul class="breadcrumb-list"><li><a href="/">Home</a></li></ul>
 </div>
-<p lang="vi-VN" class="detail">x</p><p lang="vi">y</p><div class="a b"><p class="c">z</p></div>
+<p lang="vi-VN" class="detail">Breadcrumb</p><p lang="vi">y</p><div class="a b"><p class="c">z</p></div>
 </body></html>"""
 
 SELECTORS = sorted(
@@ -75,6 +75,10 @@ def test_haystack_rules_out_only_selectors_that_cannot_match() -> None:
             assert hay.may_match(selector), selector
     assert not hay.may_match(".fck_detail")
     assert not hay.may_match("[data-slot=sapo]")
+    # Class substrings are looked for in the class values: "Breadcrumb" is in the page's text, not its classes.
+    assert hay.may_match("[class*=breadcrumb] a")
+    assert not hay.may_match("[class*=Breadcrumb] a")
+    assert hay.may_match("[class]")
 
 
 def test_haystack_keeps_a_selector_list_when_any_alternative_can_match() -> None:
