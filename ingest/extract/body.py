@@ -346,6 +346,8 @@ def blocks_of(container: HtmlElement) -> list[Block]:
     stack: list[HtmlElement] = [container]
 
     def flush() -> None:
+        if not parts:
+            return  # nothing added since the last flush: the flags and owner are still reset
         text = squash("".join(parts))
         if text:
             blocks.append(Block(text, owner[0], flags["link"], flags["bold"], flags["italic"]))
