@@ -14,8 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ingest.db.store import search_text
-from ingest.normalize import normalize_article
+from ingest.normalize import normalize_article, search_key_of_parts
 
 logger = logging.getLogger(__name__)
 
@@ -62,5 +61,6 @@ class NormalizePipeline:
             if key in fields or isinstance(item, dict):
                 adapter[key] = value
         if "search_text" in fields or isinstance(item, dict):
-            adapter["search_text"] = search_text(adapter.get("title"), adapter.get("lead"), adapter.get("body"))
+            # What ingest.db.store.search_text computes from the same fields (the key of the joined text).
+            adapter["search_text"] = search_key_of_parts(adapter.get("title"), adapter.get("lead"), adapter.get("body"))
         return item

@@ -7,7 +7,7 @@ functions are usable on their own (see each module).
 from ingest.normalize.article import normalize_article
 from ingest.normalize.bylines import Byline, parse_byline
 from ingest.normalize.dates import VN_TZ, ParsedDate, find_dateline, parse_date
-from ingest.normalize.text import clean_text, normalize_text, search_key
+from ingest.normalize.text import clean_text, normalize_text, search_key, search_key_of_parts
 from ingest.normalize.urls import canonical_url
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "parse_byline",
     "parse_date",
     "search_key",
+    "search_key_of_parts",
 ]

@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["clean_text", "fold_lookalikes", "normalize_text", "search_key", "unify_tone_marks"]
+__all__ = ["clean_text", "fold_lookalikes", "normalize_text", "search_key", "search_key_of_parts", "unify_tone_marks"]
 
 # Characters that render as nothing. Obfuscated reposts pad words with CGJ (U+034F) or the invisible Khmer vowels
 # (U+17B4/U+17B5) and decorate letters with a combining seagull (U+033C); none of them occurs in Vietnamese.
@@ -247,6 +247,19 @@ def search_key(s: str | None) -> str:
     # Word by word (folding never moves across whitespace, and a word of only marks folds to nothing): a page has
     # a few hundred distinct words, so most are folded once and then looked up.
     return " ".join(f for f in map(_fold_word, text.split()) if f)
+
+
+def search_key_of_parts(*parts: str | None) -> str:
+    """:func:`search_key` of the parts joined by blank lines (an article's title, lead and body), key by key.
+
+    Equal to the key of the joined text: no normalisation step reaches across a line break and the key collapses
+    whitespace. Done part by part, each part's normalised text is the one the dedup hashes normalise again (the
+    same string, so the cache of recent results answers), instead of normalising the whole article once more.
+
+    >>> search_key_of_parts("Quốc phòng", None, "Đắk  Lắk")
+    'quoc phong dak lak'
+    """
+    return " ".join(key for key in map(search_key, parts) if key)
 
 
 def _fold(text: str) -> str:

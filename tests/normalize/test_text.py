@@ -93,3 +93,18 @@ def test_the_per_character_fold_table_is_exact() -> None:
     assert all(unicodedata.combining(c) == 0 and unicodedata.normalize("NFD", c) == c for c in folded)
     whole = "Quốc phòng “Đắk Lắk” – 5.000₫… Thuỷ"
     assert search_key(whole) == text._fold(normalize_text(whole).lower().replace("đ", "d")).replace("  ", " ")
+
+
+def test_search_key_of_parts_equals_the_key_of_the_joined_text() -> None:
+    import random
+
+    from ingest.normalize import search_key_of_parts
+
+    rng = random.Random(9)
+    pieces = ["Hoà", "bình", "&amp", "&nbsp;", "AT&T", "uy", "\u0301", "Σ", "ΟΔΟΣ", "\n", " ", "\u00a0", "q", "oa"]
+    pieces += ["Đắk", "Lắk", "thuỷ", "Nɢᴀ̀ʏ", "\u034f", "“", "…", "1,5", "cá\u0300"]
+    for _ in range(3000):
+        parts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(3)]
+        chosen: list[str | None] = [p if rng.random() > 0.2 else None for p in parts]
+        joined = "\n\n".join(p for p in chosen if p)
+        assert search_key_of_parts(*chosen) == search_key(joined), chosen
