@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from ingest.extract.tree import Haystack, attrs_of, is_hidden, memo_search, remove, select, squash, text_of
+from ingest.extract.tree import Haystack, all_text, attrs_of, is_hidden, memo_search, remove, select, squash, text_of
 
 # Most specific first. Each is a family's article container (VIETNAMESE.md sections 4 and 6).
 KNOWN_CONTAINERS: tuple[str, ...] = (
@@ -186,7 +186,7 @@ def scored_container(root: HtmlElement) -> HtmlElement | None:
         text = _own_block_text(node)
         if len(text) < 40:
             continue
-        link = sum(len(squash(a.text_content())) for a in node.iter("a"))
+        link = sum(len(squash(all_text(a))) for a in node.iter("a"))
         if link > 0.5 * len(text):
             continue
         value = 1.0 + len(text) / 100.0 + text.count(",") * 0.1
@@ -215,7 +215,7 @@ def _own_block_text(node: HtmlElement) -> str:
     parts = [node.text or ""]
     for child in node:
         if isinstance(child.tag, str) and child.tag not in _BLOCKS_BUT_BR:
-            parts.append(child.text_content() if child.tag != "br" else " ")
+            parts.append(all_text(child) if child.tag != "br" else " ")
         parts.append(child.tail or "")
     return squash(" ".join(parts))
 

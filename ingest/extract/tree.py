@@ -187,9 +187,17 @@ def unescape(text: str | None) -> str:
 def text_of(el: HtmlElement) -> str:
     """The element's whole text, whitespace collapsed."""
     try:
-        return squash(el.text_content())
+        return squash(all_text(el))
     except ValueError:
         return ""
+
+
+def all_text(el: HtmlElement) -> str:
+    """``el.text_content()``: the text of the element and all its descendants, as printed."""
+    if len(el):
+        return str(el.text_content())
+    # No child nodes but text: .text already joins them all, without an XPath evaluation (most links, <b>, <em>).
+    return el.text or ""
 
 
 def own_text(el: HtmlElement) -> str:

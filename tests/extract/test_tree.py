@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import lxml.etree
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml.cssselect import CSSSelector
 
 from ingest.extract import article, body
-from ingest.extract.tree import Haystack, css, parse, select, squash
+from ingest.extract.tree import Haystack, all_text, css, parse, select, squash
 
 from .conftest import PAGES
 
@@ -100,3 +101,22 @@ def test_squash_collapses_every_whitespace_run_to_one_space(text: str) -> None:
     assert "  " not in squashed
     assert squashed.replace(" ", "") == "".join(c for c in text if not c.isspace())
     assert all(not c.isspace() or c == " " for c in squashed)
+
+
+_FRAGMENTS = st.lists(
+    st.sampled_from(
+        ["a", " b ", "\n", "<b>c</b>", "<a>d<i>e</i></a>", "<script>x</script>", "<br>", "&amp;", "<span></span>"]
+    ),
+    max_size=8,
+)
+
+
+@given(_FRAGMENTS, _FRAGMENTS)
+def test_all_text_is_text_content(inner: list[str], outer: list[str]) -> None:
+    html = f"<html><body><p>{''.join(outer)}<em>{''.join(inner)}</em>{''.join(outer)}</p></body></html>"
+    root = parse(html.encode())
+    assert root is not None
+    # The extractor strips scripts first, which can leave two text nodes side by side.
+    lxml.etree.strip_elements(root, "script", with_tail=False)
+    for el in root.iter():
+        assert all_text(el) == el.text_content()
