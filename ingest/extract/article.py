@@ -1,7 +1,8 @@
 """``extract_article``: one page's HTML in, its raw article fields out (never raises).
 
 The steps share one parsed tree: metadata (head, JSON-LD) -> headline -> article container -> printed dates
-(before the container is cleaned) -> lead -> byline -> body text and images -> category, tags, language.
+(before the container is cleaned; only when the metadata leaves the date open, see ``dates.settled``) -> lead ->
+byline -> body text and images -> category, tags, language.
 Values stay raw (as printed); ``ingest.normalize.normalize_article`` turns them into typed values.
 """
 
@@ -193,9 +194,14 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     candidates = dates_mod.metadata_candidates(meta, month_first=month_first)
     if selectors.get("published"):
         candidates += dates_mod.selector_candidates(root, selectors["published"])
-    anchor = title_el if title_el is not None else container
-    candidates += dates_mod.visible_candidates(root, anchor)
-    candidates += script_dates
+    chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
+    if not dates_mod.settled(chosen):
+        # Searching the page for printed dates is the costliest step of the date; a site selector or JSON-LD
+        # date with a time and an offset that is accepted would win over whatever it finds.
+        anchor = title_el if title_el is not None else container
+        candidates += dates_mod.visible_candidates(root, anchor)
+        candidates += script_dates
+        chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     out.modified_raw = dates_mod.modified_raw(meta)
 
     lead_el = _lead_element(root, selectors.get("lead"), container, hay)
@@ -227,7 +233,6 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
-    chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     if chosen is not None:
         out.published_raw = chosen[0].raw
     elif not _has_dateline(out.body, fetched_at):

@@ -61,6 +61,7 @@ _META_DATE_KEYS = (
 _US_META = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4} \d{1,2}:\d{2}(?::\d{2})? ?[AP]M)$", re.IGNORECASE)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(?!\d)")
+VISIBLE_RANK = 3  # printed dates: below the site selector (1) and JSON-LD with a time and an offset (2)
 _MAX_VISIBLE = 10
 _MAX_OWN_TEXT = 80  # longer text around a date is prose that mentions a date, not a printed dateline
 _MAX_AFTER_ANCHOR = 400
@@ -153,7 +154,7 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
             distance -= 15
         scored.append((distance, raw))
     scored.sort(key=lambda pair: pair[0])
-    return [Candidate(raw, "visible", 3) for _, raw in scored[:_MAX_VISIBLE]]
+    return [Candidate(raw, "visible", VISIBLE_RANK) for _, raw in scored[:_MAX_VISIBLE]]
 
 
 def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
@@ -329,6 +330,15 @@ def choose(
             if value.precision != "day" and value.value.date() == best.value.date():
                 return cand, value
     return best_cand, best
+
+
+def settled(chosen: tuple[Candidate, Any] | None) -> bool:
+    """Whether ``choose`` over more candidates of rank ``VISIBLE_RANK`` or lower would return the same choice.
+
+    ``choose`` takes the most trusted candidate that parses and is accepted; one ranked above the printed dates
+    stays ahead of anything added, unless it is a bare day, which a same-day candidate with a time upgrades.
+    """
+    return chosen is not None and chosen[0].rank < VISIBLE_RANK and chosen[1].precision != "day"
 
 
 def _aware(value: datetime) -> bool:
