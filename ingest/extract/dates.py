@@ -27,7 +27,7 @@ import lxml.etree
 from lxml.html import HtmlElement
 
 from ingest.extract.metadata import Meta
-from ingest.extract.tree import attrs_of, memo_search, own_text, select, squash, text_of
+from ingest.extract.tree import attrs_of, memo, own_text, select, squash, text_of
 from ingest.normalize import parse_date
 
 _DATE_TEXT = re.compile(
@@ -136,7 +136,7 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
 
     anchor_index = order.get(anchor) if anchor is not None else None
     scored: list[tuple[float, str]] = []
-    not_here = memo_search(_NOT_HERE)  # the candidates share most of their ancestors
+    not_here = memo(_NOT_HERE.search)  # the candidates share most of their ancestors
     for el, raw in found.items():
         if _excluded(el, root, not_here):
             continue
