@@ -7,9 +7,10 @@ the metadata) and ``htmldate.find_date`` with its extensive search.
 
 How a figure stays stable on a shared, noisy machine:
 
-- each side is warmed up on the page first (selector compilation, imports and the peer's caches are not timed);
-- each page is then timed ``ROUNDS`` times per side, the two sides in alternation (ours first on even rounds,
-  theirs first on odd ones), so a burst of load from other processes hits both sides alike;
+- each side is warmed up on every page first (selector compilation, imports and the peer's caches are not timed);
+- then each round times every page once per side, the two sides in alternation (ours first on even rounds,
+  theirs first on odd ones), so a burst of load from other processes hits both sides alike and, lasting a few
+  seconds, only one or two rounds of each page;
 - the clock is the process's CPU time (``time.process_time``): both sides are single-threaded and CPU-bound, so
   on an idle machine CPU time is their wall time, while time spent waiting for a core on a busy one is not
   charged to either; garbage is collected before each timed call, so neither pays for the other's;
@@ -91,25 +92,35 @@ def _cpu_ms(fn: Callable[[bytes, str, datetime], Any], page: Page) -> float:
     return (time.process_time() - start) * 1000
 
 
-def time_page(
-    page: Page,
+def time_pages(
+    pages: list[Page],
     rounds: int,
     ours: Callable[[bytes, str, datetime], Any] = _ours,
     theirs: Callable[[bytes, str, datetime], Any] = _theirs,
-) -> PageTiming:
-    """Warm both sides up on the page, then time them in alternation ``rounds`` times; per-side medians."""
-    ours(*page[1:])
-    theirs(*page[1:])
-    mine: list[float] = []
-    peer: list[float] = []
+) -> list[PageTiming]:
+    """Warm both sides up on every page, then time them ``rounds`` times each; per-page, per-side medians.
+
+    A round visits every page, the two sides in alternation (ours first on even rounds, theirs first on odd
+    ones): a burst of load from other processes lasting a few seconds lands on one or two rounds of many pages,
+    which their medians ignore, rather than on every round of one page.
+    """
+    for page in pages:
+        ours(*page[1:])
+        theirs(*page[1:])
+    mine: list[list[float]] = [[] for _ in pages]
+    peer: list[list[float]] = [[] for _ in pages]
     for index in range(rounds):
-        if index % 2 == 0:
-            mine.append(_cpu_ms(ours, page))
-            peer.append(_cpu_ms(theirs, page))
-        else:
-            peer.append(_cpu_ms(theirs, page))
-            mine.append(_cpu_ms(ours, page))
-    return PageTiming(page[0], statistics.median(mine), statistics.median(peer), rounds)
+        for number, page in enumerate(pages):
+            if index % 2 == 0:
+                mine[number].append(_cpu_ms(ours, page))
+                peer[number].append(_cpu_ms(theirs, page))
+            else:
+                peer[number].append(_cpu_ms(theirs, page))
+                mine[number].append(_cpu_ms(ours, page))
+    return [
+        PageTiming(page[0], statistics.median(mine[n]), statistics.median(peer[n]), rounds)
+        for n, page in enumerate(pages)
+    ]
 
 
 def run(pages: list[Page] | None = None, rounds: int | None = None) -> dict[str, Any]:
@@ -120,7 +131,7 @@ def run(pages: list[Page] | None = None, rounds: int | None = None) -> dict[str,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rows = [time_page(page, rounds) for page in pages]
+            rows = time_pages(pages, rounds)
     finally:
         logging.disable(logging.NOTSET)
     ours = statistics.median(r.ours_ms for r in rows)
