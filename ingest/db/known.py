@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from ingest.db.engine import get_engine
 from ingest.db.models import Article, CrawlRun, UrlAlias
@@ -36,9 +36,9 @@ class KnownArticles:
     def _last_seen(self, url: str) -> datetime | None:
         keys = self._keys(url)
         with self._engine.connect() as conn:
-            seen = conn.execute(
-                select(Article.last_seen_at).where(or_(Article.canonical_url.in_(keys), Article.url.in_(keys))).limit(1)
-            ).scalar()
+            # Canonical URLs (unique index) and aliases (indexed) cover every fetched URL: the store files a fetched
+            # URL that is not canonical as an alias, so ``articles.url`` (no index: a scan) need not be searched.
+            seen = conn.execute(select(Article.last_seen_at).where(Article.canonical_url.in_(keys)).limit(1)).scalar()
             if seen is None:
                 seen = conn.execute(
                     select(Article.last_seen_at)

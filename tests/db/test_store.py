@@ -294,6 +294,24 @@ def test_known_articles(db_url: str, engine: Engine) -> None:
         known.close()
 
 
+def test_known_articles_finds_every_stored_articles_url(db_url: str, engine: Engine) -> None:
+    # The lookup reads canonical URLs and aliases only (indexed): each ``articles.url`` must be one of them, also
+    # after a cleaner variant replaced the URL first fetched.
+    canon = "https://kontumtv.vn/a/7.html"
+    write(engine, record(canon + "?utm_source=fb&x=1", canonical_url=canon))
+    write(engine, record(canon + "?x=1", canonical_url=canon))
+    write(
+        engine,
+        record("https://kontumtv.vn/a/8.html?p=2", canonical_url="https://kontumtv.vn/a/8.html", body=BODY_COFFEE),
+    )
+    with session_scope(engine) as session:
+        urls = session.scalars(select(Article.url)).all()
+    assert "https://kontumtv.vn/a/7.html?x=1" in urls
+    with KnownArticles.open(db_url) as known:
+        assert all(known.is_stored(url) for url in urls)
+        assert known.is_stored(canon + "?utm_source=fb&x=1")
+
+
 def test_known_articles_on_an_empty_database(db_url: str) -> None:
     known = KnownArticles.open(db_url)
     assert not known.is_stored("https://kontumtv.vn/a/1.html")
