@@ -57,7 +57,7 @@ class ArticleItem:
 
     # --- set by pipelines -------------------------------------------------------------------------------------
     content_hash: str | None = None  # hex digest of the normalised title + body (exact duplicates)
-    fingerprint: int | None = None  # 64-bit SimHash of normalised shingles (near duplicates)
+    fingerprint: int | None = None  # 64-bit fingerprint (ingest.dedup) of normalised word bigrams (near duplicates)
     duplicate_of: int | None = None  # article id of the earliest near-duplicate copy, if any
     # ingest.normalize.search_key of the normalised title, lead and body joined by blank lines (what the store puts
     # in articles.search_text), computed once by the normalize stage

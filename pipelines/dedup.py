@@ -1,4 +1,4 @@
-"""The dedup stage: content hash and SimHash fingerprint on each item, and in-run repeats dropped.
+"""The dedup stage: content hash and MinHash fingerprint on each item, and in-run repeats dropped.
 
 The database decides the three cross-run layers (canonical URL, exact hash -> alias, near duplicate ->
 ``duplicate_of``) inside the store's transaction (``ingest.db.store``), where it sees every worker's rows and

@@ -138,7 +138,7 @@ class Article(Base):
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     images: Mapped[list[Any]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
-    # 64-bit SimHash stored as a signed BIGINT (see ingest.dedup.to_signed).
+    # 64-bit fingerprint (ingest.dedup: 1-bit MinHash) stored as a signed BIGINT (see ingest.dedup.to_signed).
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     search_text: Mapped[str] = mapped_column(Text, default="")  # ingest.normalize.search_key of title+lead+body

@@ -6,8 +6,8 @@ For each record, in order (earlier records of the same batch are visible to late
    (``last_seen_at``); changed content is updated in place and the old content kept in ``article_versions``.
 2. **Exact content hash**: the same text under another URL (another site, a legacy domain) is not stored again;
    its URL becomes an alias of the stored article.
-3. **Near duplicate**: a SimHash within ``ingest.dedup.NEAR_DISTANCE`` bits of a stored one (found through the
-   ``fingerprint_bands`` index) is stored with ``duplicate_of`` = the earliest original.
+3. **Near duplicate**: a fingerprint (``ingest.dedup``) within ``ingest.dedup.NEAR_DISTANCE`` bits of a stored one
+   (found through the ``fingerprint_bands`` index) is stored with ``duplicate_of`` = the earliest original.
 
 Inserts are ``INSERT .. ON CONFLICT`` statements (SQLite and PostgreSQL), so parallel workers writing the same
 article never fail on a unique constraint. ``write_article`` decides one record with its own lookups (the
@@ -23,9 +23,9 @@ transaction per batch and writes it again when it deadlocks with another worker;
 
 Parallel workers on PostgreSQL: a lookup cannot see a twin that another worker wrote in its still-open transaction,
 so before any lookup the writer takes transaction-scoped advisory locks on every key its records will look up or
-insert (canonical and fetched URL, content hash, each SimHash band), all at once and in sorted order (no deadlock
-between two lock sets). Two records that could be duplicates of each other share at least one key, so the second
-writer waits for the first to commit, and under READ COMMITTED its lookups then see the first one's rows.
+insert (canonical and fetched URL, content hash, each fingerprint band key), all at once and in sorted order (no
+deadlock between two lock sets). Two records that could be duplicates of each other share at least one key, so the
+second writer waits for the first to commit, and under READ COMMITTED its lookups then see the first one's rows.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def _record_lock_keys(rec: Mapping[str, Any], chash: str, fp: int | None) -> set
 
 
 def dedup_lock_keys(records: Iterable[Mapping[str, Any]]) -> list[int]:
-    """Sorted advisory lock keys for everything ``records`` look up or insert: URLs, content hash, SimHash bands.
+    """Sorted advisory lock keys for everything ``records`` look up or insert: URLs, content hash, band keys.
 
     Two records that the store could find to be copies of each other (same canonical or fetched URL, same content
     hash, or fingerprints within ``NEAR_DISTANCE`` bits, which always share a band) share at least one key.
@@ -709,7 +709,7 @@ def write_batch(
 
     The same decisions as ``write_article`` on each record in turn, taken set-based: the whole batch's advisory
     locks first (PostgreSQL, one statement, see ``lock_dedup_keys``), then one read of the stored articles it can
-    meet (canonical URLs, aliases, content hashes, SimHash band candidates), the decisions in memory (an earlier
+    meet (canonical URLs, aliases, content hashes, fingerprint band candidates), the decisions in memory (an earlier
     record of the batch is seen by later ones as if stored), and one executemany per table at the end. A record that
     changes a stored article's content (rare) is written by ``write_article``'s own path after the decisions before
     it, and the read is done again for the records after it.

@@ -83,7 +83,7 @@ _OPENERS: Final = (
     "{place}, động viên bà con vươn lên phát triển kinh tế, ổn định cuộc sống.",
 )
 # Fragments for composed sentences: many small pools, so two articles share few word runs (a 20000-page load
-# site must not look like 20000 near-duplicates to the SimHash deduplicator).
+# site must not look like 20000 near-duplicates to the near-duplicate fingerprint).
 _WHEN: Final = (
     "Sáng {d}/{m}",
     "Chiều {d}/{m}",

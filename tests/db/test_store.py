@@ -415,7 +415,7 @@ def test_a_deadlocked_batch_is_written_again(pg_url: str, caplog: pytest.LogCapt
     # The store's side checks for deadlocks after 1 s, the other writer after 10 s: the store is the victim.
     store_engine = get_engine(pg_url, migrate=True, connect_args={"options": "-c deadlock_timeout=1000"})
     other_engine = get_engine(pg_url, connect_args={"options": "-c deadlock_timeout=10000"})
-    # Four different articles (no URL, text or SimHash band in common, so the store's advisory locks never meet:
+    # Four different articles (no URL, text or fingerprint band in common, so the store's advisory locks never meet:
     # two writers of the same article are serialised by them, see test_store_race.py); the cycle is in the shared
     # rows: A's site is held by the other writer, and B's new author by the store.
     people: dict[str, Any] = {"authors": ["Minh Khôi"], "author_roles": {}, "organizations": [], "source": None}
