@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from ingest.db.engine import get_engine
 from ingest.db.models import Article, CrawlRun, UrlAlias
-from ingest.normalize import canonical_url
+from ingest.normalize import canonical_url, url_rank
 
 
 class KnownArticles:
@@ -33,29 +33,40 @@ class KnownArticles:
             keys.append(canon)
         return keys
 
-    def _last_seen(self, url: str) -> datetime | None:
+    def _stored(self, url: str) -> tuple[datetime, str] | None:
+        """(last seen, stored URL) of the article ``url`` belongs to, or None."""
         keys = self._keys(url)
         with self._engine.connect() as conn:
             # Canonical URLs (unique index) and aliases (indexed) cover every fetched URL: the store files a fetched
             # URL that is not canonical as an alias, so ``articles.url`` (no index: a scan) need not be searched.
-            seen = conn.execute(select(Article.last_seen_at).where(Article.canonical_url.in_(keys)).limit(1)).scalar()
-            if seen is None:
-                seen = conn.execute(
-                    select(Article.last_seen_at)
+            row = conn.execute(
+                select(Article.last_seen_at, Article.url).where(Article.canonical_url.in_(keys)).limit(1)
+            ).first()
+            if row is None:
+                row = conn.execute(
+                    select(Article.last_seen_at, Article.url)
                     .join(UrlAlias, UrlAlias.article_id == Article.id)
                     .where(UrlAlias.url.in_(keys))
                     .limit(1)
-                ).scalar()
-        return seen
+                ).first()
+        return None if row is None else (row[0], row[1])
 
     def is_stored(self, url: str) -> bool:
         """Whether ``url`` (as given or canonicalised) is a stored article's URL, canonical URL or alias."""
-        return self._last_seen(url) is not None
+        return self._stored(url) is not None
 
     def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
-        """False when ``url`` is stored and was last seen less than ``recheck_after_hours`` ago (0 = never re-check)."""
-        seen = self._last_seen(url)
-        if seen is None:
+        """False when ``url`` is stored and was last seen less than ``recheck_after_hours`` ago (0 = never re-check).
+
+        Also True once for a stored article whose stored URL has a query (a feed's tracking parameters) met under a
+        variant without one: the store then keeps that cleaner URL (``ingest.normalize.url_rank``), so the stored
+        URL does not depend on whether the feed or a listing met the article first (an interrupted crawl, a rerun).
+        """
+        stored = self._stored(url)
+        if stored is None:
+            return True
+        seen, stored_url = stored
+        if "?" in stored_url and url_rank(url) < url_rank(stored_url):
             return True
         if recheck_after_hours <= 0:
             return False

@@ -63,7 +63,7 @@ from ingest.db.models import (
 )
 from ingest.db.near import band_rows, delete_bands, find_near_duplicate
 from ingest.dedup import NEAR_DISTANCE, band_keys, content_hash, fingerprint, hamming, to_signed, to_unsigned
-from ingest.normalize import normalize_text, search_key
+from ingest.normalize import normalize_text, search_key, url_rank
 
 logger = logging.getLogger(__name__)
 
@@ -276,11 +276,6 @@ def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | Non
     return _write_article(session, rec, hashes, run_id=run_id, now=now)
 
 
-def _url_rank(url: str) -> tuple[bool, int, str]:
-    """Order of preference among URLs of one article: without a query, then shortest, then alphabetical."""
-    return ("?" in url, len(url), url)
-
-
 def _write_article(
     session: Session, rec: Mapping[str, Any], hashes: tuple[str, int | None], *, run_id: int | None, now: datetime
 ) -> Outcome:
@@ -304,7 +299,7 @@ def _write_article(
     if article is not None:
         if url != canon:
             _add_alias(session, url, article.id, site, "fetched_url", now)
-        if _url_rank(url) < _url_rank(article.url):
+        if url_rank(url) < url_rank(article.url):
             # The same article under a cleaner URL (no tracking query, shorter): keep that one as its URL, so
             # the stored row does not depend on which variant the crawl happened to fetch first.
             article.url = url
@@ -750,7 +745,7 @@ def _decide(state: _BatchState, writer: _BatchWriter, index: int, p: _Prepared) 
     if known is not None:
         if p.url != p.canon:
             state.add_alias(p.url, known, p.site, "fetched_url", writer.aliases)
-        if _url_rank(p.url) < _url_rank(known.url):
+        if url_rank(p.url) < url_rank(known.url):
             # The same article under a cleaner URL (no tracking query, shorter): see ``_write_article``.
             known.set_url(p.url)
         known.seen(p.seen)

@@ -8,7 +8,7 @@ from ingest.normalize.article import normalize_article
 from ingest.normalize.bylines import Byline, parse_byline
 from ingest.normalize.dates import VN_TZ, ParsedDate, find_dateline, parse_date
 from ingest.normalize.text import clean_text, normalize_text, search_key, search_key_of_parts
-from ingest.normalize.urls import canonical_url
+from ingest.normalize.urls import canonical_url, url_rank
 
 __all__ = [
     "VN_TZ",
@@ -23,4 +23,5 @@ __all__ = [
     "parse_date",
     "search_key",
     "search_key_of_parts",
+    "url_rank",
 ]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
-__all__ = ["canonical_url", "is_tracking_param"]
+__all__ = ["canonical_url", "is_tracking_param", "url_rank"]
 
 # Parameters that only say where a click came from (ads, newsletters, social and Zalo shares).
 _TRACKING_EXACT = frozenset(
@@ -110,3 +110,12 @@ def _canonical(url: str, strip_www: bool, strip_mobile: bool) -> str:
         return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")), keep_fragments=False)
     except (ValueError, TypeError, UnicodeError):
         return raw
+
+
+def url_rank(url: str) -> tuple[bool, int, str]:
+    """Order of preference among the fetched URLs of one article: without a query, then shortest, then alphabetical.
+
+    The store keeps the lowest as an article's ``url``; incremental crawls fetch a stored article again when they
+    meet a variant that ranks lower, so the stored URL does not depend on which variant a crawl met first.
+    """
+    return ("?" in url, len(url), url)

@@ -310,6 +310,10 @@ def test_known_articles_finds_every_stored_articles_url(db_url: str, engine: Eng
     with KnownArticles.open(db_url) as known:
         assert all(known.is_stored(url) for url in urls)
         assert known.is_stored(canon + "?utm_source=fb&x=1")
+        # A variant without the stored URL's query is fetched once (then stored as the URL); the stored one is not.
+        assert known.needs_fetch(canon, recheck_after_hours=0)
+        assert not known.needs_fetch(canon + "?x=1", recheck_after_hours=0)
+        assert not known.needs_fetch(canon + "?utm_source=fb&x=1", recheck_after_hours=0)
 
 
 def test_known_articles_on_an_empty_database(db_url: str) -> None:
