@@ -188,7 +188,7 @@ def _normalize(s: str | None, unify: bool) -> str:
         if t == out:
             break
         out = t
-    if len(_RECENT) >= _RECENT_MAX:
+    if len(_RECENT) >= _RECENT_MAX - 1:  # two entries go in below
         # Oldest first: dicts keep insertion order, so this evicts the entries of the article before last.
         for old in list(_RECENT)[: _RECENT_MAX // 2]:
             del _RECENT[old]

@@ -70,8 +70,12 @@ def test_normalize_text_results_are_the_same_on_repeated_calls_and_memory_stays_
     first = normalize_text(raw)
     assert normalize_text(raw) == first == normalize_text(first) == "Hòa bình và hòa giải"
     for n in range(500):
-        normalize_text(f"Thuỷ điện số {n}")
-    assert len(text._RECENT) <= text._RECENT_MAX
+        normalize_text(f"Thuỷ điện số {n}")  # two entries each: the input and its (different) result
+        assert len(text._RECENT) <= text._RECENT_MAX
+    normalize_text("Hòa")  # one entry only (already normalised): the count is odd from here on
+    for n in range(40):
+        normalize_text(f"Thuỷ lợi số {n}")
+        assert len(text._RECENT) <= text._RECENT_MAX
     assert normalize_text(raw) == first
 
 
