@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
 from tests.servers import PostgresServer, RedisServer, postgres_server, redis_server
+
+# CI runs the property tests on a fixed sequence of examples, so a red run can be reproduced and a green one is not
+# luck; on a developer's machine they search afresh each run (and keep what they find in .hypothesis/).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +80,11 @@ class CrawlRun(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     drops: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # reason -> count
     items_stored: Mapped[int] = mapped_column(Integer, default=0)
+    # Migration 0004: pages fetched as articles that could not be stored (kept in ``rejected_pages``), and what the
+    # run had to work around, e.g. {"generic_links": 12, "registry_stale": 1} when generic link detection stood in
+    # for the registry's patterns (the run is then ``finished`` but flagged).
+    items_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Source(Base):
@@ -129,6 +136,9 @@ class Article(Base):
     published_at: Mapped[datetime | None]
     published_raw: Mapped[str | None] = mapped_column(Text)
     published_precision: Mapped[str | None] = mapped_column(String(10))
+    # Migration 0004: the year of ``published_at`` was not printed but inferred (from the URL, the text, the page's
+    # other dates or the fetch time), so a copy that prints the year outranks it.
+    published_year_inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     part_of_day: Mapped[str | None] = mapped_column(String(10))
     modified_at: Mapped[datetime | None]
     modified_raw: Mapped[str | None] = mapped_column(Text)
@@ -192,6 +202,12 @@ class ArticleVersion(Base):
     published_at: Mapped[datetime | None]
     modified_at: Mapped[datetime | None]
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Migration 0004: the raw strings and URL of the copy this version records, and why it was kept
+    # ("content_changed": newer content replaced it; "merged": a duplicate copy whose better fields were merged in).
+    url: Mapped[str | None] = mapped_column(Text)
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    byline_raw: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(30), default="content_changed", server_default="content_changed")
     fetched_at: Mapped[datetime | None]  # when this (old) content was fetched
     replaced_at: Mapped[datetime]  # when newer content replaced it
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
@@ -227,3 +243,31 @@ class FingerprintBand(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     fingerprint: Mapped[int] = mapped_column(BigInteger)  # signed, as articles.fingerprint
+
+
+class RejectedPage(Base):
+    """A page fetched as an article that could not be stored (no title, no body even from the generic extractor,
+    legacy font, ...), kept with its raw HTML so ``ingest reprocess --rejected`` can retry it with newer rules.
+
+    One row per URL: a page rejected again updates its row (``attempts`` counts the rejections); a page that a
+    later extractor stores gets ``resolved_at`` and the ``article_id`` it became.
+    """
+
+    __tablename__ = "rejected_pages"
+    __table_args__ = (Index("ix_rejected_pages_site_reason", "site", "reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    site: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(50))  # the validate stage's drop reason, e.g. "no_body"
+    detail: Mapped[str | None] = mapped_column(Text)  # a human-readable explanation
+    fetched_at: Mapped[datetime | None]
+    http_status: Mapped[int | None] = mapped_column(SmallInteger)
+    html_encoding: Mapped[str | None] = mapped_column(String(40))
+    html_zlib: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed response body
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    resolved_at: Mapped[datetime | None]
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
