@@ -32,6 +32,10 @@ class ArticleItem:
     published: datetime | None = None  # normalised: timezone-aware, Asia/Ho_Chi_Minh
     published_precision: str | None = None  # "day" | "minute" | "second"
     part_of_day: str | None = None  # "sáng" | "trưa" | "chiều" | "tối" | "đêm" | None
+    # normalised: the year of `published` was not printed but inferred (URL, text, other dates, fetch time)
+    published_year_inferred: bool = False
+    # the publication date the site gave beside the URL (feed pubDate, REST API date_gmt, news sitemap), if any
+    listed_published: datetime | None = None
     modified_raw: str | None = None
     modified: datetime | None = None  # normalised like `published`
 
@@ -49,6 +53,9 @@ class ArticleItem:
     images: list[dict[str, Any]] = field(default_factory=list)  # {"url", "caption", "credit"}
 
     # --- crawl facts ------------------------------------------------------------------------------------------
+    # how the spider came to request this page as an article: "url" (given to the article spider), "pattern",
+    # "selector", "feed", "sitemap", "api", "generic" (generic link detection); None when not known
+    discovered_by: str | None = None
     fetched_at: datetime | None = None  # timezone-aware time of download
     http_status: int | None = None
     html: bytes | None = None  # the raw response body, kept (compressed in the database) for re-extraction
