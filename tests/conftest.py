@@ -64,3 +64,16 @@ def redis_srv() -> Iterator[RedisServer]:
     """One real redis-server per test process."""
     with redis_server() as server:
         yield server
+
+
+# Fixtures that start a server (PostgreSQL, Redis, an HTTP fixture site) or a crawl: a test using one is `slow`.
+# `make test-fast` (-m "not slow") leaves them out; `make test` runs everything.
+SERVER_FIXTURES = frozenset({"pg_server", "pg_url", "redis_srv", "fixture_server", "small_site"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that starts a server: through a fixture above or a `postgres`/`redis` variant."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVER_FIXTURES or item.get_closest_marker("postgres") or item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.slow)
