@@ -5,6 +5,11 @@ TCVN3 fonts, flagged by ``ingest.extract``: stored it would be mojibake), ``no_t
 (under ``INGEST_MIN_BODY_CHARS``), ``listing_page`` (``ingest.extract.listing.is_article_page`` says no) and
 ``future_date`` (published after the fetch time plus ``INGEST_FUTURE_SKEW_HOURS``). Stats: ``ingest/dropped/<reason>``
 and ``ingest/dropped/<reason>/<site>``.
+
+Date range: when the spider was given ``since``/``until`` (``-a since=DATE``; read from the spider's ``since`` and
+``until`` attributes through the crawler), an article whose normalised ``published`` falls outside the range is
+skipped, counted as ``ingest/skipped_out_of_range`` (not a drop: the user asked for a range). An article with no
+date is kept. The date is the normalize stage's, so the range and the stored row never read the page differently.
 """
 
 from __future__ import annotations
@@ -63,6 +68,15 @@ def drop_reason(adapter: ItemAdapter, *, min_body_chars: int, future_skew: timed
     return None
 
 
+def out_of_range(published: Any, since: Any, until: Any) -> bool:
+    """Whether an aware ``published`` lies before ``since`` or after ``until`` (bounds may be None)."""
+    if not isinstance(published, datetime) or published.tzinfo is None:
+        return False
+    if isinstance(since, datetime) and published < since:
+        return True
+    return isinstance(until, datetime) and published > until
+
+
 class ValidatePipeline:
     """Drop non-articles with a counted, logged reason."""
 
@@ -81,6 +95,7 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
+        self._check_range(adapter)
         reason = drop_reason(adapter, min_body_chars=self.min_body_chars, future_skew=self.future_skew)
         if reason is None:
             return item
@@ -91,3 +106,13 @@ class ValidatePipeline:
             stats.inc_value(f"ingest/dropped/{reason}/{site}")
         detail = f" ({adapter.get('legacy_encoding')})" if reason == "legacy_font" else ""
         raise DropItem(f"{reason}{detail}: {adapter.get('url')}", log_level="INFO")
+
+    def _check_range(self, adapter: ItemAdapter) -> None:
+        """Skip (``DropItem``, counted ``ingest/skipped_out_of_range``) an article dated outside the spider's range."""
+        spider = getattr(self.crawler, "spider", None)
+        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+        if (since is None and until is None) or not out_of_range(adapter.get("published"), since, until):
+            return
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("ingest/skipped_out_of_range")
+        raise DropItem(f"out_of_range: {adapter.get('url')} published {adapter.get('published')}", log_level="DEBUG")

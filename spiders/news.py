@@ -12,7 +12,7 @@ Spider arguments (``-a name=value``):
 
 * ``since=DATE`` / ``until=DATE``: ISO date or datetime (Vietnam time when naive). Feed, sitemap and API entries
   dated outside the range are not fetched, paging stops at pages older than ``since``, and downloaded articles whose
-  own date is outside the range are not yielded (counted as ``ingest/skipped_out_of_range``).
+  normalised date is outside the range are skipped by the validate stage (counted as ``ingest/skipped_out_of_range``).
 * ``max_pages=N``: follow at most N listing pages per start URL (and N REST API pages). Without it the cap is the
   ``INGEST_MAX_LISTING_PAGES`` setting (default 500), and paging also stops after ``_STALE_PAGES`` pages in a row that
   list no article URL this run had not already found on another page of the same kind (endless pagination that
@@ -44,6 +44,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from sqlalchemy.engine import make_url
+from w3lib.encoding import http_content_type_encoding
 
 from ingest.discovery import (
     MAX_XML_BYTES,
@@ -58,7 +59,8 @@ from ingest.discovery import (
 )
 from ingest.extract import extract_article
 from ingest.items import ArticleItem
-from ingest.normalize import VN_TZ, canonical_url, normalize_article
+from ingest.normalize import VN_TZ, canonical_url
+from ingest.normalize.choice import finer, listed_reading
 from ingest.registry import Site, load_sites
 
 logger = logging.getLogger(__name__)
@@ -116,8 +118,14 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
     if not isinstance(response, TextResponse):
         return None
     fetched_at = datetime.now(UTC)
+    content_type = response.headers.get(b"Content-Type")
+    charset = http_content_type_encoding(content_type.decode("latin-1")) if content_type else None
     extracted = extract_article(
-        response.body, response.url, fetched_at=fetched_at, site=site.profile() if site is not None else None
+        response.body,
+        response.url,
+        fetched_at=fetched_at,
+        site=site.profile() if site is not None else None,
+        charset=charset,
     )
     raw = {
         f.name: getattr(extracted, f.name)
@@ -132,6 +140,17 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
         html=response.body,
         **raw,
     )
+
+
+def best_listed(dates: Iterable[Any]) -> datetime | None:
+    """Of the dates discovery gave for one URL, the one ``ingest.normalize.choice.finer`` prefers (the most
+    precise, then the earliest): a fixed choice whatever order the feed, the API and the sitemap came in."""
+    best = None
+    for value in dates:
+        reading = listed_reading(value)
+        if reading is not None and (best is None or finer(best[0], reading) is reading):
+            best = (reading, value)
+    return best[1] if best is not None else None
 
 
 def write_stats(spider: scrapy.Spider) -> None:
@@ -291,7 +310,7 @@ class NewsSpider(scrapy.Spider):
         key = self._key(url)
         if key in self._seen:
             if published is not None and len(self._listed_dates) < _LATE_DATES_MAX:
-                self._listed_dates.setdefault(key, published)
+                self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
             return None
         self._seen.add(key)
         if not self._in_range(when, published):
@@ -428,18 +447,10 @@ class NewsSpider(scrapy.Spider):
         if response.request is not None:
             keys.add(self._key(response.request.url))
         late = [d for d in (self._listed_dates.pop(k, None) for k in keys) if d is not None]
-        if not item.published_raw:
-            listed = response.meta.get(LISTED_DATE) or (late[0] if late else None)
-            if listed is not None:
-                # The site's own metadata for this URL, not a guess; counted so it can be audited.
-                item.published_raw = listed.isoformat()
-                self._stat("ingest/published_from_discovery")
-        if self.since or self.until:
-            # The same rules as the normalize stage (published_raw, then the body's dateline): no date, no drop.
-            published = normalize_article(dataclasses.asdict(item), reference=item.fetched_at).get("published")
-            if isinstance(published, datetime) and not self._in_range(published, published):
-                self._stat("ingest/skipped_out_of_range")
-                return
+        # The date discovery gave beside this URL travels beside the page's own: the normalize stage combines the
+        # two by a fixed rule (ingest.normalize.choice), and the since/until range is checked on the result in the
+        # validate stage, so neither depends on which path requested the page first.
+        item.listed_published = best_listed([response.meta.get(LISTED_DATE), *late])
         yield item
 
 

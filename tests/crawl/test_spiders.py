@@ -111,6 +111,23 @@ def test_a_listed_date_travels_with_the_request_and_a_late_one_is_kept_until_the
     for request in (first, second):
         response = HtmlResponse(request.url, body=_UNDATED_PAGE.encode(), encoding="utf-8", request=request)
         (item,) = list(spider.parse_article(response))
-        assert item.published_raw == listed.isoformat()
+        # Beside the page's own date, never in its place: the normalize stage combines the two.
+        assert item.listed_published == listed
+        assert item.published_raw is None
     assert spider._listed_dates == {}  # used, then forgotten
-    assert spider.crawler.stats.get_value("ingest/published_from_discovery") == 2
+
+
+def test_the_response_charset_reaches_the_decoder() -> None:
+    from scrapy.http import HtmlResponse
+
+    title = "Feira de São Paulo, três dias de festa"
+    body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>".encode("cp1252")
+    declared = HtmlResponse(
+        "http://127.0.0.1/a.html", body=body, headers={"Content-Type": "text/html; charset=windows-1252"}
+    )
+    item = news.build_item(declared, None)
+    assert item is not None
+    assert (item.encoding, item.title) == ("cp1252", title)
+    undeclared = news.build_item(HtmlResponse("http://127.0.0.1/a.html", body=body, encoding="utf-8"), None)
+    assert undeclared is not None
+    assert undeclared.encoding == "cp1258"  # without the header, the Vietnamese fallback reads ã as ă
