@@ -69,3 +69,18 @@ class ArticleItem:
     # ingest.normalize.search_key of the normalised title, lead and body joined by blank lines (what the store puts
     # in articles.search_text), computed once by the normalize stage
     search_text: str | None = None
+
+
+@dataclass
+class ListedDate:
+    """A date discovery gave beside an article URL that the article's own item could not carry: the page was
+    already parsed (or stored by an earlier run, or requested by another worker) when the feed, the REST API or
+    the news sitemap listed it. The store combines it with the stored article by the rule that combines an item's
+    own date with its ``listed_published`` (``ingest.normalize.choice``), so the row does not depend on which of
+    the two paths reached the article first. It passes the normalize (``canonical_url``), validate and dedup
+    stages untouched and is not exported: the store consumes it."""
+
+    url: str
+    listed_published: datetime
+    site: str | None = None
+    canonical_url: str | None = None

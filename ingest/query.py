@@ -422,7 +422,7 @@ def reprocess(
                 "http_status": article.http_status,
             }
             before = _comparable(article)
-            outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC))
+            outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC), merge=False)
             if outcome != "updated":
                 # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
                 article.published_at = fields.get("published")

@@ -18,7 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from ingest.extract import SiteProfile, normalize_extracted
-from ingest.normalize import search_key_of_parts
+from ingest.items import ListedDate
+from ingest.normalize import canonical_url, search_key_of_parts
 from ingest.registry import RegistryError, load_sites
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,11 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ListedDate):
+            # A late listed date for the store: only its URL's canonical form, by the same profile as an article.
+            profile = self.profiles.get(item.site or "")
+            item.canonical_url = canonical_url(item.url, strip_www=profile.strip_www if profile else True) or None
+            return item
         adapter = ItemAdapter(item)
         raw = {name: adapter.get(name) for name in _RAW_FIELDS}
         try:

@@ -25,6 +25,7 @@ from scrapy.exceptions import DropItem
 from ingest.db.store import URL_MAX
 from ingest.extract.article import Extracted
 from ingest.extract.listing import is_article_page
+from ingest.items import ListedDate
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ class ValidatePipeline:
         )
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ListedDate):  # a date for a stored article, not a page (the store applies it)
+            return item
         adapter = ItemAdapter(item)
         self._check_range(adapter)
         reason = drop_reason(adapter, min_body_chars=self.min_body_chars, future_skew=self.future_skew)

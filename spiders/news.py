@@ -41,8 +41,11 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.engine import make_url
 from w3lib.encoding import http_content_type_encoding
 
@@ -58,7 +61,7 @@ from ingest.discovery import (
     same_site,
 )
 from ingest.extract import extract_article
-from ingest.items import ArticleItem
+from ingest.items import ArticleItem, ListedDate
 from ingest.normalize import VN_TZ, canonical_url
 from ingest.normalize.choice import finer, listed_reading
 from ingest.registry import Site, load_sites
@@ -211,6 +214,14 @@ class NewsSpider(scrapy.Spider):
         # that article is parsed, and at most _LATE_DATES_MAX of them (a date found after the page was parsed is
         # of no use and would otherwise stay).
         self._listed_dates: dict[int, datetime] = {}
+        # Keys of the article pages this run parsed: a date listed for one of them later goes to the store.
+        self._parsed: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        return spider
 
     # --- start ------------------------------------------------------------------------------------------------
 
@@ -304,13 +315,17 @@ class NewsSpider(scrapy.Spider):
 
     def article_request(
         self, url: str, *, when: datetime | None = None, published: datetime | None = None
-    ) -> scrapy.Request | None:
+    ) -> scrapy.Request | ListedDate | None:
         """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
-        not due for a re-check."""
+        not due for a re-check. A publication date found for a page this run already parsed, or for a stored one
+        not fetched again, comes back as a :class:`ListedDate` for the store instead."""
         key = self._key(url)
         if key in self._seen:
-            if published is not None and len(self._listed_dates) < _LATE_DATES_MAX:
-                self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
+            if published is None:
+                return None
+            if key in self._parsed or len(self._listed_dates) >= _LATE_DATES_MAX:
+                return self._listed_note(url, published)
+            self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
             return None
         self._seen.add(key)
         if not self._in_range(when, published):
@@ -320,11 +335,25 @@ class NewsSpider(scrapy.Spider):
             hours = self.settings.getfloat("INGEST_RECHECK_AFTER_HOURS", 0.0)
             if not self.known.needs_fetch(url, recheck_after_hours=hours):
                 self._stat("ingest/skipped_known")
-                return None
+                # The stored row may lack this date (an earlier run parsed the page before the API listed it).
+                return self._listed_note(url, published) if published is not None else None
         meta = {LISTED_DATE: published} if published is not None else None
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
-    def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request]:
+    def _listed_note(self, url: str, published: datetime) -> ListedDate:
+        self._stat("ingest/listed_dates/late")
+        return ListedDate(url=url, listed_published=published, site=self.site.name)
+
+    def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """A dated article request the scheduler dropped as already seen (in distributed mode, another worker
+        requested the URL first, without this date): the date goes to the store as a :class:`ListedDate`."""
+        listed = request.meta.get(LISTED_DATE)
+        if spider is not self or not isinstance(listed, datetime) or self.crawler.engine is None:
+            return
+        note = self._listed_note(request.url, listed)
+        deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(note, response=None))
+
+    def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request | ListedDate]:
         for entry in entries:
             if not self.is_entry_url(entry.url):
                 continue
@@ -334,7 +363,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- callbacks --------------------------------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request | ListedDate]:
         entries = parse_feed(response.body, response.url)
         self._stat("ingest/discovery/feed_entries", len(entries))
         yield from self._entries(entries)
@@ -349,7 +378,7 @@ class NewsSpider(scrapy.Spider):
         # Sitemaps may legitimately reach the protocol's 50 MB, far above the article limit DOWNLOAD_MAXSIZE.
         return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta={"download_maxsize": MAX_XML_BYTES})
 
-    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request | ListedDate]:
         doc = parse_sitemap(response.body, response.url)
         if doc.kind == "index":
             for entry in doc.entries:
@@ -371,7 +400,9 @@ class NewsSpider(scrapy.Spider):
             url, callback=self.parse_wp_json, cb_kwargs={"page": page, "root": root, "stale": stale}, priority=15
         )
 
-    def parse_wp_json(self, response: Response, page: int, root: str, stale: int = 0) -> Iterable[scrapy.Request]:
+    def parse_wp_json(
+        self, response: Response, page: int, root: str, stale: int = 0
+    ) -> Iterable[scrapy.Request | ListedDate]:
         entries = parse_wp_posts(response.body)
         self._stat("ingest/discovery/api_entries", len(entries))
         yield from self._entries(entries)
@@ -398,7 +429,7 @@ class NewsSpider(scrapy.Spider):
         self._stat("ingest/discovery/listing_links", len(page.article_urls))
         for url in page.article_urls:
             request = self.article_request(url)
-            if request is not None:
+            if isinstance(request, scrapy.Request):
                 yield request
         stale = self._stale(page.article_urls, stale, "listing")
         if self._stop_paging(page.article_urls, page.dates, depth, "listing", stale):
@@ -446,6 +477,7 @@ class NewsSpider(scrapy.Spider):
         keys = {self._key(response.url)}
         if response.request is not None:
             keys.add(self._key(response.request.url))
+        self._parsed |= keys
         late = [d for d in (self._listed_dates.pop(k, None) for k in keys) if d is not None]
         # The date discovery gave beside this URL travels beside the page's own: the normalize stage combines the
         # two by a fixed rule (ingest.normalize.choice), and the since/until range is checked on the result in the
