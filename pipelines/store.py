@@ -20,9 +20,10 @@ article never arrived in this process's memory map).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, Self
 
@@ -36,7 +37,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ingest.db.engine import get_engine
 from ingest.db.store import count_outcomes, store_batch, store_listed_dates
 from ingest.items import ArticleItem, ListedDate
-from ingest.normalize.choice import finer, listed_reading
 
 logger = logging.getLogger(__name__)
 
@@ -53,47 +53,53 @@ _STAT_KEYS = {
 # A date waiting in redis for an article nobody stored (a page that failed or was dropped) goes after a week.
 PENDING_TTL = 7 * 24 * 3600
 
+Note = dict[str, Any]  # {"url", "canonical_url", "listed_published"}: a listed date for the store
+
+
+def _note_keys(note: Mapping[str, Any]) -> list[str]:
+    """The URLs a note waits under: its canonical URL and the URL discovery gave."""
+    return list(dict.fromkeys(k for k in (note.get("canonical_url"), note.get("url")) if isinstance(k, str) and k))
+
 
 class PendingDates(Protocol):
-    """Dates waiting for their article, by URL (canonical URL and the URL the discovery gave)."""
+    """Listed dates waiting for their article, findable by any of their URLs (``_note_keys``)."""
 
-    def put(self, keys: Sequence[str], value: datetime) -> None: ...
-    def take(self, keys: Iterable[str]) -> dict[str, datetime]: ...
-    def discard(self, keys: Iterable[str]) -> None: ...
+    def put(self, note: Note) -> None: ...
+    def take(self, keys: Iterable[str]) -> list[Note]: ...
+    def discard(self, notes: Iterable[Note]) -> None: ...
     def close(self) -> None: ...
-
-
-def _better(old: datetime | None, new: datetime) -> datetime:
-    """Of two dates listed for one URL, the one ``finer`` prefers (a fixed choice, whatever their order)."""
-    if old is None:
-        return new
-    a, b = listed_reading(old), listed_reading(new)
-    return new if a is None or (b is not None and finer(a, b) is b) else old
 
 
 class MemoryPending:
     """The pending map of a single process."""
 
     def __init__(self) -> None:
-        self.dates: dict[str, datetime] = {}
+        self.notes: dict[str, Note] = {}
 
-    def put(self, keys: Sequence[str], value: datetime) -> None:
-        for key in keys:
-            self.dates[key] = _better(self.dates.get(key), value)
+    def put(self, note: Note) -> None:
+        for key in _note_keys(note):
+            self.notes[key] = note
 
-    def take(self, keys: Iterable[str]) -> dict[str, datetime]:
-        return {key: self.dates.pop(key) for key in set(keys) if key in self.dates}
+    def take(self, keys: Iterable[str]) -> list[Note]:
+        found = {id(n): n for n in (self.notes.get(k) for k in set(keys)) if n is not None}
+        self.discard(found.values())
+        return list(found.values())
 
-    def discard(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self.dates.pop(key, None)
+    def discard(self, notes: Iterable[Note]) -> None:
+        for note in list(notes):
+            for key in _note_keys(note):
+                if self.notes.get(key) is note:
+                    del self.notes[key]
+
+    def remaining(self) -> list[Note]:
+        return list({id(n): n for n in self.notes.values()}.values())
 
     def close(self) -> None:
         return None
 
 
 class RedisPending:
-    """The pending map shared by distributed workers: one redis hash per spider, of ISO dates."""
+    """The pending map shared by distributed workers: one redis hash per spider, URL -> the note as JSON."""
 
     def __init__(self, url: str, key: str) -> None:
         import redis  # the `redis` extra, present whenever distributed mode is
@@ -101,39 +107,40 @@ class RedisPending:
         self.client = redis.Redis.from_url(url)
         self.key = key
 
-    def put(self, keys: Sequence[str], value: datetime) -> None:
-        if not keys:
-            return
-        olds = self.client.hmget(self.key, list(keys))
-        chosen = {
-            key: _better(datetime.fromisoformat(old.decode()) if old else None, value).isoformat()
-            for key, old in zip(keys, olds, strict=True)
-        }
-        pipe = self.client.pipeline()
-        pipe.hset(self.key, mapping=chosen)
-        pipe.expire(self.key, PENDING_TTL)
-        pipe.execute()
+    @staticmethod
+    def _dump(note: Note) -> str:
+        return json.dumps({**note, "listed_published": note["listed_published"].isoformat()}, sort_keys=True)
 
-    def take(self, keys: Iterable[str]) -> dict[str, datetime]:
+    @staticmethod
+    def _load(raw: bytes) -> Note:
+        note: Note = json.loads(raw)
+        note["listed_published"] = datetime.fromisoformat(note["listed_published"])
+        return note
+
+    def put(self, note: Note) -> None:
+        keys = _note_keys(note)
+        if keys:
+            pipe = self.client.pipeline()
+            pipe.hset(self.key, mapping=dict.fromkeys(keys, self._dump(note)))
+            pipe.expire(self.key, PENDING_TTL)
+            pipe.execute()
+
+    def take(self, keys: Iterable[str]) -> list[Note]:
         wanted = sorted(set(keys))
         if not wanted:
-            return {}
-        found = {k: v for k, v in zip(wanted, self.client.hmget(self.key, wanted), strict=True) if v is not None}
-        if found:
-            self.client.hdel(self.key, *found)
-        return {k: datetime.fromisoformat(v.decode()) for k, v in found.items()}
+            return []
+        found = {raw: self._load(raw) for raw in self.client.hmget(self.key, wanted) if raw is not None}
+        notes = list(found.values())
+        self.discard(notes)
+        return notes
 
-    def discard(self, keys: Iterable[str]) -> None:
-        wanted = sorted(set(keys))
-        if wanted:
-            self.client.hdel(self.key, *wanted)
+    def discard(self, notes: Iterable[Note]) -> None:
+        keys = sorted({key for note in notes for key in _note_keys(note)})
+        if keys:
+            self.client.hdel(self.key, *keys)
 
     def close(self) -> None:
         self.client.close()
-
-
-def _note_keys(note: Mapping[str, Any]) -> list[str]:
-    return list(dict.fromkeys(k for k in (note.get("canonical_url"), note.get("url")) if isinstance(k, str) and k))
 
 
 def _record(item: Any) -> dict[str, Any]:
@@ -156,7 +163,7 @@ class StorePipeline:
         self.redis_url = redis_url
         self.engine: Engine | None = None
         self._batch: list[dict[str, Any]] = []
-        self._notes: list[dict[str, Any]] = []
+        self._notes: list[Note] = []
         self.pending: PendingDates = MemoryPending()
         self._failed = False
 
@@ -203,10 +210,11 @@ class StorePipeline:
                 self._flush()
             if self._notes and not self._failed:
                 self._flush_notes()
-            if isinstance(self.pending, MemoryPending) and self.pending.dates and not self._failed:
+            if isinstance(self.pending, MemoryPending) and self.pending.notes and not self._failed:
                 # This process's last chance: every article it will store is stored now.
-                self._apply(self.pending.take(list(self.pending.dates)))
-                self._inc("ingest/listed_dates/unmatched", len(self.pending.dates))
+                left = self.pending.remaining()
+                self.pending.discard(left)
+                self._count(self._write_notes(left) or [], missing="ingest/listed_dates/unmatched")
         finally:
             self.pending.close()
             if self.engine is not None:
@@ -221,25 +229,25 @@ class StorePipeline:
         (see the module docstring for why in this order); a date whose article was found leaves the map."""
         notes, self._notes = self._notes, []
         for note in notes:
-            self.pending.put(_note_keys(note), note["listed_published"])
+            self.pending.put(note)
         outcomes = self._write_notes(notes)
         if outcomes is None:
             return
-        self.pending.discard(
-            k for note, o in zip(notes, outcomes, strict=True) if o != "missing" for k in _note_keys(note)
-        )
-        for outcome, n in Counter(outcomes).items():
-            self._inc(f"ingest/listed_dates/{outcome}", n)
+        self.pending.discard(note for note, outcome in zip(notes, outcomes, strict=True) if outcome != "missing")
+        self._count(outcomes, missing="ingest/listed_dates/missing")
 
-    def _apply(self, found: Mapping[str, datetime]) -> None:
+    def _apply(self, notes: list[Note]) -> None:
         """Apply dates taken from the pending map (their articles were just committed)."""
-        notes = [{"url": key, "canonical_url": key, "listed_published": value} for key, value in sorted(found.items())]
-        outcomes = self._write_notes(notes) if notes else None
-        for outcome, n in Counter(outcomes or []).items():
-            if outcome != "missing":  # the same date under its other key was found: counted once
-                self._inc(f"ingest/listed_dates/{outcome}", n)
+        if notes:
+            self._count(self._write_notes(notes) or [], missing=None)
 
-    def _write_notes(self, notes: list[dict[str, Any]]) -> list[str] | None:
+    def _count(self, outcomes: Iterable[str], *, missing: str | None) -> None:
+        for outcome, n in Counter(outcomes).items():
+            key = missing if outcome == "missing" else f"ingest/listed_dates/{outcome}"
+            if key is not None:
+                self._inc(key, n)
+
+    def _write_notes(self, notes: list[Note]) -> list[str] | None:
         if self.engine is None:
             raise RuntimeError("StorePipeline.open_spider() was not called")
         counts: Counter[str] = Counter()

@@ -348,10 +348,14 @@ class NewsSpider(scrapy.Spider):
         """A dated article request the scheduler dropped as already seen (in distributed mode, another worker
         requested the URL first, without this date): the date goes to the store as a :class:`ListedDate`."""
         listed = request.meta.get(LISTED_DATE)
-        if spider is not self or not isinstance(listed, datetime) or self.crawler.engine is None:
+        if spider is not self or not isinstance(listed, datetime):
             return
-        note = self._listed_note(request.url, listed)
-        deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(note, response=None))
+        self._send_to_pipelines(self._listed_note(request.url, listed))
+
+    def _send_to_pipelines(self, item: ListedDate) -> None:
+        """Hand ``item`` to the item pipelines from outside a callback (the engine's public item entry)."""
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(item, response=None))
 
     def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request | ListedDate]:
         for entry in entries:

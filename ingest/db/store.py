@@ -194,6 +194,7 @@ def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
         "published_at": _aware(rec.get("published")),
         "published_raw": _s(rec.get("published_raw")),
         "published_precision": _s(rec.get("published_precision"), 10),
+        "published_year_inferred": bool(rec.get("published_year_inferred")),
         "part_of_day": _s(rec.get("part_of_day"), 10),
         "modified_at": _aware(rec.get("modified")),
         "modified_raw": _s(rec.get("modified_raw")),
@@ -311,6 +312,8 @@ _VIEW_COLUMNS = (
     Article.tags,
     Article.images,
     Article.language,
+    Article.canonical_url,
+    Article.site,
     Source.name.label("source"),
 )
 
@@ -324,7 +327,10 @@ def _merge_view(rec: Mapping[str, Any]) -> dict[str, Any]:
     for _p, name, rs in authors:
         roles.setdefault(name, set()).update(rs)
     source = _s(rec.get("source"), NAME_MAX)
+    canon, _url, site = _identity(rec)
     return {
+        "canonical_url": canon,  # identity (not merged by merge_copy; see _takes_identity)
+        "site": site,
         "published": _aware(rec.get("published")),
         "published_precision": _s(rec.get("published_precision"), 10),
         "published_raw": _s(rec.get("published_raw")),
@@ -352,6 +358,8 @@ def _row_views(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]
         stmt = select(*_VIEW_COLUMNS).outerjoin(Source, Source.id == Article.source_id).where(Article.id.in_(chunk))
         for row in session.execute(stmt):
             views[row.id] = {
+                "canonical_url": row.canonical_url,
+                "site": row.site,
                 "published": _aware(row.published_at),
                 "published_precision": row.published_precision,
                 "published_raw": row.published_raw,
@@ -435,6 +443,31 @@ def _apply_changes(
         article.search_text = search_text(article.title, article.lead, article.body)
 
 
+def _identity(rec: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    url: str = rec["url"]
+    return rec.get("canonical_url") or url, url, _s(rec.get("site"), 100)
+
+
+def _takes_identity(article: Article, canon: str, site: str | None) -> bool:
+    """Whether a copy under canonical URL ``canon`` becomes the article's identity: a copy of the same site whose
+    canonical URL ranks before the stored one (``url_rank``: no query, shorter, then alphabetical). A copy on
+    another site (a republished story) never takes it: the article stays with the site that stored it first."""
+    return site == article.site and canon != article.canonical_url and url_rank(canon) < url_rank(article.canonical_url)
+
+
+def _switch_identity(session: Session, article: Article, rec: Mapping[str, Any], now: datetime) -> None:
+    """Make the copy's canonical URL the article's, the old one an alias (the same row: id, links, versions)."""
+    canon, url, site = _identity(rec)
+    old = dict.fromkeys((article.canonical_url, article.url))
+    session.execute(delete(UrlAlias).where(UrlAlias.url.in_(list(dict.fromkeys((canon, url))))))
+    article.canonical_url, article.url = canon, url
+    session.flush()
+    for key in old:
+        _add_alias(session, key, article.id, site, "duplicate_exact", now)
+    if url != canon:
+        _add_alias(session, url, article.id, site, "fetched_url", now)
+
+
 def _merge_into(
     session: Session, article: Article, rec: Mapping[str, Any], *, now: datetime, counts: Counter[str] | None
 ) -> bool:
@@ -445,9 +478,13 @@ def _merge_into(
         return False
     incoming = _merge_view(rec)
     changes = merge_copy(stored, incoming)
-    if not changes:
+    canon, _url, site = _identity(rec)
+    identity = _takes_identity(article, canon, site)
+    if not changes and not identity:
         return False
     session.add(_version(article, "merged", now, body=False))
+    if identity:
+        _switch_identity(session, article, rec, now)
     _apply_changes(session, article, changes, incoming, rec)
     session.flush()
     if counts is not None:
@@ -954,7 +991,7 @@ def write_batch(
         known = state.by_canon.get(p.canon)
         target = state.merge_target(p)
         changes_content = known is not None and known.content_hash != p.chash
-        if changes_content or (target is not None and _would_merge(state.view_of(target), p.rec)):
+        if changes_content or (target is not None and _would_merge(target, state.view_of(target), p)):
             writer.flush(state, outcomes)
             pair = (p.chash, p.fp)
             outcomes.append(_write_article(session, p.rec, pair, run_id=run_id, now=stamp, counts=counts))
@@ -966,8 +1003,14 @@ def write_batch(
     return outcomes
 
 
-def _would_merge(stored: Mapping[str, Any] | None, rec: Mapping[str, Any]) -> bool:
-    return stored is not None and bool(merge_copy(stored, _merge_view(rec)))
+def _would_merge(known: _Known, stored: Mapping[str, Any] | None, p: _Prepared) -> bool:
+    """Whether ``_merge_into`` would change ``known`` for the copy ``p`` (decided on the batch's first read)."""
+    if stored is None:
+        return False
+    canon = stored["canonical_url"]
+    if p.canon != canon and p.site == stored["site"] and url_rank(p.canon) < url_rank(canon):
+        return True
+    return bool(merge_copy(stored, _merge_view(p.rec)))
 
 
 def _prepare(rec: Mapping[str, Any], hashes: tuple[str, int | None], now: datetime) -> _Prepared:
@@ -1050,9 +1093,10 @@ def apply_listed_dates(
     wanted = sorted({key for keys in keyed for key in keys})
     ids: dict[str, int] = {}
     for chunk in _chunks(wanted):
-        ids.update(session.execute(select(UrlAlias.url, UrlAlias.article_id).where(UrlAlias.url.in_(chunk))).tuples())
-        stmt = select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(chunk))
-        ids.update(session.execute(stmt).tuples())
+        aliases = select(UrlAlias.url, UrlAlias.article_id).where(UrlAlias.url.in_(chunk))
+        ids.update((url, article_id) for url, article_id in session.execute(aliases))
+        canons = select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(chunk))
+        ids.update((url, article_id) for url, article_id in session.execute(canons))
     readings: dict[int, Any] = {}
     for chunk in _chunks(sorted(set(ids.values()))):
         for row in session.execute(select(*_DATE_COLUMNS).where(Article.id.in_(chunk))):

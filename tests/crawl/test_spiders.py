@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import scrapy
+import scrapy.signals
 
 from ingest.registry import load_sites
 from spiders import news
@@ -131,3 +133,69 @@ def test_the_response_charset_reaches_the_decoder() -> None:
     undeclared = news.build_item(HtmlResponse("http://127.0.0.1/a.html", body=body, encoding="utf-8"), None)
     assert undeclared is not None
     assert undeclared.encoding == "cp1258"  # without the header, the Vietnamese fallback reads ã as ă
+
+
+class _Known:
+    """The spider's read API over a database holding one stored URL."""
+
+    def __init__(self, stored: str) -> None:
+        self.stored = stored
+
+    def is_stored(self, url: str) -> bool:
+        return url == self.stored
+
+    def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
+        return url != self.stored
+
+    def last_successful_run(self, spider: str) -> datetime | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_date_listed_too_late_for_its_item_goes_to_the_store() -> None:
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    request = spider.article_request("http://127.0.0.1:8751/a/1.html")
+    assert request is not None
+    response = HtmlResponse(request.url, body=_UNDATED_PAGE.encode(), encoding="utf-8", request=request)
+    (item,) = list(spider.parse_article(response))
+    assert item.listed_published is None
+    # The feed lists the page after it was parsed: its date cannot ride on the item any more.
+    note = spider.article_request("http://127.0.0.1:8751/a/1.html?utm_source=rss", published=listed)
+    assert note == ListedDate(
+        url="http://127.0.0.1:8751/a/1.html?utm_source=rss", listed_published=listed, site="kontumtv"
+    )
+    assert spider.article_request("http://127.0.0.1:8751/a/1.html") is None  # undated: nothing to send
+    # A stored article not fetched again (an incremental crawl): its listed date goes to the store too.
+    spider.known = _Known("http://127.0.0.1:8751/a/2.html")
+    stored = spider.article_request("http://127.0.0.1:8751/a/2.html", published=listed)
+    assert isinstance(stored, ListedDate)
+    assert spider.crawler.stats.get_value("ingest/listed_dates/late") == 2
+
+
+def test_a_dated_request_the_scheduler_drops_sends_its_date_to_the_store() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    sent: list[ListedDate] = []
+    spider._send_to_pipelines = sent.append  # type: ignore[method-assign]
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    dated = spider.article_request("http://127.0.0.1:8751/a/3.html", published=listed)
+    undated = spider.article_request("http://127.0.0.1:8751/a/4.html")
+    assert isinstance(dated, scrapy.Request)
+    assert isinstance(undated, scrapy.Request)
+    # In distributed mode another worker had requested these URLs: the shared dupefilter drops both.
+    spider.crawler.signals.send_catch_log(scrapy.signals.request_dropped, request=dated, spider=spider)
+    spider.crawler.signals.send_catch_log(scrapy.signals.request_dropped, request=undated, spider=spider)
+    assert sent == [ListedDate(url=dated.url, listed_published=listed, site="kontumtv")]
