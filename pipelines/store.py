@@ -109,12 +109,14 @@ class RedisPending:
 
     @staticmethod
     def _dump(note: Note) -> str:
-        return json.dumps({**note, "listed_published": note["listed_published"].isoformat()}, sort_keys=True)
+        listed = note.get("listed_published")
+        return json.dumps({**note, "listed_published": listed.isoformat() if listed else None}, sort_keys=True)
 
     @staticmethod
     def _load(raw: bytes) -> Note:
         note: Note = json.loads(raw)
-        note["listed_published"] = datetime.fromisoformat(note["listed_published"])
+        listed = note.get("listed_published")
+        note["listed_published"] = datetime.fromisoformat(listed) if listed else None
         return note
 
     def put(self, note: Note) -> None:

@@ -216,6 +216,8 @@ class NewsSpider(scrapy.Spider):
         self._listed_dates: dict[int, datetime] = {}
         # Keys of the article pages this run parsed: a date listed for one of them later goes to the store.
         self._parsed: set[int] = set()
+        # Keys of articles requested under a URL with a query (a feed's tracking link), until met without one.
+        self._queried: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -318,15 +320,20 @@ class NewsSpider(scrapy.Spider):
     ) -> scrapy.Request | ListedDate | None:
         """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
         not due for a re-check. A publication date found for a page this run already parsed, or for a stored one
-        not fetched again, comes back as a :class:`ListedDate` for the store instead."""
+        not fetched again, comes back as a :class:`ListedDate` for the store instead; so does the first URL without
+        a query met for an article requested under one (a feed's tracking link): the store keeps the cleaner URL
+        (``url_rank``), so the row's URL does not depend on whether the feed or a listing came first."""
         key = self._key(url)
         if key in self._seen:
-            if published is None:
+            cleaner = key in self._queried and "?" not in url
+            if cleaner:
+                self._queried.discard(key)
+            elif published is None:
                 return None
-            if key in self._parsed or len(self._listed_dates) >= _LATE_DATES_MAX:
-                return self._listed_note(url, published)
-            self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
-            return None
+            elif key not in self._parsed and len(self._listed_dates) < _LATE_DATES_MAX:
+                self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
+                return None
+            return self._listed_note(url, published)
         self._seen.add(key)
         if not self._in_range(when, published):
             self._stat("ingest/skipped_out_of_range")
@@ -338,9 +345,11 @@ class NewsSpider(scrapy.Spider):
                 # The stored row may lack this date (an earlier run parsed the page before the API listed it).
                 return self._listed_note(url, published) if published is not None else None
         meta = {LISTED_DATE: published} if published is not None else None
+        if "?" in url:
+            self._queried.add(key)
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
-    def _listed_note(self, url: str, published: datetime) -> ListedDate:
+    def _listed_note(self, url: str, published: datetime | None) -> ListedDate:
         self._stat("ingest/listed_dates/late")
         return ListedDate(url=url, listed_published=published, site=self.site.name)
 
@@ -420,7 +429,7 @@ class NewsSpider(scrapy.Spider):
             return
         yield self._wp_request(root, page + 1, stale)
 
-    def parse_listing(self, response: Response, depth: int, stale: int = 0) -> Iterable[scrapy.Request]:
+    def parse_listing(self, response: Response, depth: int, stale: int = 0) -> Iterable[scrapy.Request | ListedDate]:
         if not isinstance(response, TextResponse):
             return
         page = listing_page(
@@ -433,7 +442,7 @@ class NewsSpider(scrapy.Spider):
         self._stat("ingest/discovery/listing_links", len(page.article_urls))
         for url in page.article_urls:
             request = self.article_request(url)
-            if isinstance(request, scrapy.Request):
+            if request is not None:
                 yield request
         stale = self._stale(page.article_urls, stale, "listing")
         if self._stop_paging(page.article_urls, page.dates, depth, "listing", stale):

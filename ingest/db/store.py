@@ -1062,6 +1062,8 @@ _DATE_COLUMNS = (
     Article.published_raw,
     Article.published_year_inferred,
     Article.part_of_day,
+    Article.url,
+    Article.canonical_url,
 )
 
 
@@ -1077,14 +1079,17 @@ def apply_listed_dates(
     now: datetime | None = None,
     counts: Counter[str] | None = None,
 ) -> list[ListedOutcome]:
-    """Combine dates discovery listed beside URLs (``ingest.items.ListedDate``: ``url``, ``canonical_url``,
-    ``listed_published``) with the articles stored under those URLs; one outcome per note, in order.
+    """Combine what discovery said about URLs after their articles' items had gone (``ingest.items.ListedDate``:
+    ``url``, ``canonical_url``, ``listed_published`` or None) with the articles stored under those URLs; one
+    outcome per note, in order.
 
     The stored date plays the page's own date in ``ingest.normalize.choice.combine_published`` (it is the page's,
-    or a listed one that agreed with it), so the row ends as it would have had the date come with the page:
-    ``"applied"`` (the row changed; the row before is kept in ``article_versions`` as ``"merged"``),
-    ``"unchanged"`` (the row already holds as good a date) or ``"missing"`` (no article is stored under the URL,
-    as canonical URL or alias, yet). Takes the URLs' advisory locks first (PostgreSQL), like ``write_article``.
+    or a listed one that agreed with it), so the row ends as it would have had the date come with the page; a note
+    URL under the article's own canonical URL that ranks before its stored URL (``url_rank``: the feed's tracking
+    link met again without its query) becomes its URL, as if that copy had been fetched. Outcomes: ``"applied"``
+    (the row changed; the row before is kept in ``article_versions`` as ``"merged"``), ``"unchanged"`` or
+    ``"missing"`` (no article is stored under the URL, as canonical URL or alias, yet). Takes the URLs' advisory
+    locks first (PostgreSQL), like ``write_article``.
     """
     stamp = now or datetime.now(UTC)
     keyed = [_note_keys(note) for note in notes]
@@ -1098,8 +1103,10 @@ def apply_listed_dates(
         canons = select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(chunk))
         ids.update((url, article_id) for url, article_id in session.execute(canons))
     readings: dict[int, Any] = {}
+    urls: dict[int, tuple[str, str]] = {}
     for chunk in _chunks(sorted(set(ids.values()))):
         for row in session.execute(select(*_DATE_COLUMNS).where(Article.id.in_(chunk))):
+            urls[row.id] = (row.url, row.canonical_url)
             readings[row.id] = reading_from_fields(
                 {
                     "published": _aware(row.published_at),
@@ -1117,7 +1124,12 @@ def apply_listed_dates(
             outcomes.append("missing")
             continue
         best = combine_published(readings[article_id], listed)
-        if best is None or best == readings[article_id]:
+        stored_url, canon = urls[article_id]
+        url = note.get("url")
+        cleaner = url if isinstance(url, str) and note.get("canonical_url") == canon else None
+        cleaner = cleaner if cleaner is not None and url_rank(cleaner) < url_rank(stored_url) else None
+        new_date = best is not None and best != readings[article_id]
+        if not new_date and cleaner is None:
             outcomes.append("unchanged")
             continue
         article = session.get(Article, article_id)
@@ -1125,10 +1137,14 @@ def apply_listed_dates(
             outcomes.append("missing")
             continue
         session.add(_version(article, "merged", stamp, body=False))
-        for name, value in date_fields(best).items():
-            setattr(article, _MERGED_COLUMNS[name], value)
+        if new_date:
+            for name, value in date_fields(best).items():
+                setattr(article, _MERGED_COLUMNS[name], value)
+            readings[article_id] = best
+        if cleaner is not None:
+            article.url = cleaner
+            urls[article_id] = (cleaner, canon)
         session.flush()
-        readings[article_id] = best
         outcomes.append("applied")
         if counts is not None:
             counts["listed_applied"] += 1

@@ -199,3 +199,19 @@ def test_a_dated_request_the_scheduler_drops_sends_its_date_to_the_store() -> No
     spider.crawler.signals.send_catch_log(scrapy.signals.request_dropped, request=dated, spider=spider)
     spider.crawler.signals.send_catch_log(scrapy.signals.request_dropped, request=undated, spider=spider)
     assert sent == [ListedDate(url=dated.url, listed_published=listed, site="kontumtv")]
+
+
+def test_an_article_requested_under_a_tracking_link_is_noted_under_its_clean_url() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    first = spider.article_request("http://127.0.0.1:8751/a/5.html?utm_source=rss")
+    assert isinstance(first, scrapy.Request)
+    # The listing's plain link: the same article, not fetched again, but its cleaner URL goes to the store.
+    assert spider.article_request("http://127.0.0.1:8751/a/5.html") == ListedDate(
+        url="http://127.0.0.1:8751/a/5.html", site="kontumtv"
+    )
+    assert spider.article_request("http://127.0.0.1:8751/a/5.html") is None  # once is enough

@@ -267,3 +267,17 @@ def test_a_listed_date_for_an_unknown_url_is_missing(db_url: str) -> None:
     with session_scope(engine) as session:
         assert apply_listed_dates(session, [{"url": CLEAN, "listed_published": API}]) == ["missing"]
     engine.dispose()
+
+
+def test_a_note_with_a_cleaner_url_gives_the_row_that_url(db_url: str) -> None:
+    tracked = CLEAN + "?utm_source=rss"
+    _one_by_one(db_url, [copy(tracked, canonical_url=CLEAN, **DAY)])
+    engine = get_engine(db_url, migrate=True)
+    with session_scope(engine) as session:
+        note = {"url": CLEAN, "canonical_url": CLEAN, "listed_published": None}
+        assert apply_listed_dates(session, [note]) == ["applied"]
+        assert apply_listed_dates(session, [note]) == ["unchanged"]
+        other = {"url": MIRROR, "canonical_url": MIRROR, "listed_published": None}  # another article's URL
+        assert apply_listed_dates(session, [other]) == ["missing"]
+    engine.dispose()
+    assert _row(db_url)[0]["url"] == CLEAN  # as if the listing's plain link had been fetched first
