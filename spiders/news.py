@@ -84,7 +84,8 @@ DEFAULT_MAX_LISTING_PAGES = 500
 class KnownStore(Protocol):
     """What the spider needs from ``ingest.db.known.KnownArticles``."""
 
-    def is_stored(self, url: str) -> bool: ...
+    def is_stored(self, url: str, *, before: datetime | None = None) -> bool: ...
+    def last_finished_at(self, spider: str) -> datetime | None: ...
     def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool: ...
     def last_successful_run(self, spider: str) -> datetime | None: ...
     def close(self) -> None: ...
@@ -145,6 +146,10 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
     )
 
 
+def _aware_utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def best_listed(dates: Iterable[Any]) -> datetime | None:
     """Of the dates discovery gave for one URL, the one ``ingest.normalize.choice.finer`` prefers (the most
     precise, then the earliest): a fixed choice whatever order the feed, the API and the sitemap came in."""
@@ -200,6 +205,7 @@ class NewsSpider(scrapy.Spider):
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
         self.known: KnownStore | None = None
+        self._stored_before: datetime | None = None
         # Article URLs (canonical) found so far on listing pages, per kind ("listing", "api"): a page that adds
         # nothing here is stale. Kept per kind so feeds or the API listing an article first do not end the listings.
         # URLs are remembered as 8-byte digests of their canonical form (``_key``), not as text: a sitemap may list
@@ -218,11 +224,13 @@ class NewsSpider(scrapy.Spider):
         self._parsed: set[int] = set()
         # Keys of articles requested under a URL with a query (a feed's tracking link), until met without one.
         self._queried: set[int] = set()
+        self._distributed = False  # a shared (scrapy-redis) scheduler: another worker may download what this requests
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        spider._distributed = bool(crawler.settings.get("INGEST_REDIS_URL"))
         return spider
 
     # --- start ------------------------------------------------------------------------------------------------
@@ -251,12 +259,18 @@ class NewsSpider(scrapy.Spider):
         try:
             self.known = open_known(db_url)
             last_run = self.known.last_successful_run(self.name) if self.known is not None else None
+            finished = self.known.last_finished_at(self.name) if self.known is not None else None
         except Exception as exc:  # any driver's error: the crawl cannot be incremental, so it must not run blind
             shown = make_url(db_url).render_as_string(hide_password=True)
             self.logger.error("cannot read the database %s for an incremental crawl: %s", shown, exc)
             raise CloseSpider("ingest_db_error") from exc
         if self.known is None:
             return
+        # "All stored" ends paging only for articles earlier crawls stored: which ones this crawl (or, distributed,
+        # another worker of it) stored so far depends on timing, and paging that stopped on it would leave a
+        # timing-dependent share of the listed dates unseen. Earlier crawls: those before the last finished run
+        # ended, or (no run recorded) before this one began.
+        self._stored_before = _aware_utc(finished) or datetime.now(UTC)
         if last_run is not None:
             last_run = last_run.replace(tzinfo=UTC) if last_run.tzinfo is None else last_run
             # A day's margin: listings often print dates to the day, and a post from the afternoon after the last
@@ -331,8 +345,11 @@ class NewsSpider(scrapy.Spider):
             elif published is None:
                 return None
             elif key not in self._parsed and len(self._listed_dates) < _LATE_DATES_MAX:
+                # The page is still to come: if this process parses it, the date rides on its item. In distributed
+                # mode another worker may parse it, so the store gets the date too (applying it twice is harmless).
                 self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
-                return None
+                if not self._distributed:
+                    return None
             return self._listed_note(url, published)
         self._seen.add(key)
         if not self._in_range(when, published):
@@ -472,7 +489,7 @@ class NewsSpider(scrapy.Spider):
             reason = "no_new_articles"
         elif self.cutoff is not None and dates and max(dates) < self.cutoff:
             reason = "older_than_cutoff"
-        elif self.known is not None and urls and all(self.known.is_stored(u) for u in urls):
+        elif self.known is not None and urls and all(self.known.is_stored(u, before=self._stored_before) for u in urls):
             reason = "all_stored"
         if reason is None:
             return False

@@ -141,8 +141,11 @@ class _Known:
     def __init__(self, stored: str) -> None:
         self.stored = stored
 
-    def is_stored(self, url: str) -> bool:
+    def is_stored(self, url: str, *, before: datetime | None = None) -> bool:
         return url == self.stored
+
+    def last_finished_at(self, spider: str) -> datetime | None:
+        return None
 
     def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
         return url != self.stored
@@ -215,3 +218,19 @@ def test_an_article_requested_under_a_tracking_link_is_noted_under_its_clean_url
         url="http://127.0.0.1:8751/a/5.html", site="kontumtv"
     )
     assert spider.article_request("http://127.0.0.1:8751/a/5.html") is None  # once is enough
+
+
+def test_in_distributed_mode_a_late_date_also_goes_to_the_store() -> None:
+    # Another worker may download the page this one requested: the date cannot wait for this process's item.
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    settings = {"INGEST_INCREMENTAL": False, "INGEST_REDIS_URL": "redis://127.0.0.1:1/0"}
+    spider = cls.from_crawler(get_crawler(cls, settings), start_url="http://127.0.0.1:8751/")
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    assert isinstance(spider.article_request("http://127.0.0.1:8751/a/6.html"), scrapy.Request)
+    note = spider.article_request("http://127.0.0.1:8751/a/6.html", published=listed)
+    assert note == ListedDate(url="http://127.0.0.1:8751/a/6.html", listed_published=listed, site="kontumtv")
+    assert spider._listed_dates  # and kept for the item, should this process parse the page
