@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.db.engine import get_engine
 from ingest.db.store import count_outcomes, store_batch, store_listed_dates
+from ingest.distributed import listed_dates_key
 from ingest.items import ArticleItem, ListedDate
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class StorePipeline:
         self.engine = get_engine(self.db_url, migrate=True)
         spider = getattr(self.crawler, "spider", None)
         if self.redis_url and spider is not None:
-            self.pending = RedisPending(self.redis_url, f"{spider.name}:listed_dates")
+            self.pending = RedisPending(self.redis_url, listed_dates_key(spider.name))
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ListedDate):

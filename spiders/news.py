@@ -367,7 +367,7 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
     def _listed_note(self, url: str, published: datetime | None) -> ListedDate:
-        self._stat("ingest/listed_dates/late")
+        self._stat("ingest/listed_dates/sent")
         return ListedDate(url=url, listed_published=published, site=self.site.name)
 
     def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:

@@ -181,7 +181,7 @@ def test_a_date_listed_too_late_for_its_item_goes_to_the_store() -> None:
     spider.known = _Known("http://127.0.0.1:8751/a/2.html")
     stored = spider.article_request("http://127.0.0.1:8751/a/2.html", published=listed)
     assert isinstance(stored, ListedDate)
-    assert spider.crawler.stats.get_value("ingest/listed_dates/late") == 2
+    assert spider.crawler.stats.get_value("ingest/listed_dates/sent") == 2
 
 
 def test_a_dated_request_the_scheduler_drops_sends_its_date_to_the_store() -> None:
