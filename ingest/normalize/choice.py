@@ -12,7 +12,8 @@ a distributed crawl, on the worker: what is stored must not. This module owns th
   publication dates are listed dates (a feed's pubDate, the API's ``date_gmt``, ``news:publication_date``), never
   a sitemap's ``lastmod``, which is when the page last changed.
 * :func:`finer`: of two readings, exact year before inferred year, then the more precise, then the earlier instant,
-  then the smaller raw string: a total order, so the best of any set of readings is the same in every order.
+  then the raw string and day-part word: a total order, so the best of any set of readings is the same in every
+  order.
 * :func:`merge_copy`: what a stored article takes from another copy of itself (same content hash, or same canonical
   URL): each field group independently goes to the better copy by a total order (a date with minutes over a day,
   an exact year over an inferred one, authors over none, a lead over none, ...), so the merged row is the same
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Final
 
@@ -67,13 +68,15 @@ class DateReading:
         """The calendar day in Vietnam."""
         return self.value.astimezone(VN_TZ).date()
 
-    def _key(self) -> tuple[int, int, float, str]:
-        # Larger is better: exact year, more precision, earlier instant, then (for a total order) the raw string.
+    def _key(self) -> tuple[int, int, float, str, str]:
+        # Larger is better: exact year, more precision, earlier instant, then (for a total order: equal keys only for
+        # equal readings) the raw string and the day-part word.
         return (
             0 if self.year_inferred else 1,
             PRECISION_RANK.get(self.precision, 0),
             -self.value.timestamp(),
             "" if self.raw is None else self.raw,
+            self.part_of_day or "",
         )
 
 
@@ -109,14 +112,11 @@ def agree(a: DateReading, b: DateReading) -> bool:
 
 def finer(a: DateReading | None, b: DateReading | None) -> DateReading | None:
     """The better of two readings (None loses): exact year, then precision, then the earlier instant, then the raw
-    string. A day-part word ("Chiều") printed with the one that lost stays with the winner when both agree."""
+    string and day-part word. A pure maximum: the winner is taken whole (its day-part word with it; a reading to
+    the minute shows the part of the day by itself), so the best of many readings is the same in every order."""
     if a is None or b is None:
         return a or b
-    best, other = (a, b) if a._key() >= b._key() else (b, a)
-    if best.part_of_day is None and other.part_of_day is not None and agree(best, other):
-        # The day part belongs to the printed day; a more precise reading of that day may still show it.
-        best = replace(best, part_of_day=other.part_of_day)
-    return best
+    return a if a._key() >= b._key() else b
 
 
 def combine_published(own: DateReading | None, listed: DateReading | None) -> DateReading | None:
