@@ -15,9 +15,12 @@ from tests.servers import PostgresServer, RedisServer, postgres_server, redis_se
 
 # CI runs the property tests on a fixed sequence of examples, so a red run can be reproduced and a green one is not
 # luck; on a developer's machine they search afresh each run (and keep what they find in .hypothesis/).
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    hypothesis_settings.load_profile("ci")
+# No example has a time limit (hypothesis's default deadline is 200 ms of wall clock): a loaded machine must not fail a
+# property that holds. Bounded work is asserted where it matters (tests/work.py).
+hypothesis_settings.register_profile("ingest", deadline=None)
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("ingest"), derandomize=True,
+                                     print_blob=True)  # fmt: skip
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "ingest")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
