@@ -61,6 +61,7 @@ class Extracted:
     language: str | None = None
     published_raw: str | None = None
     modified_raw: str | None = None
+    page_dates: list[str] = field(default_factory=list)  # year context for a year-less dateline (see dates.py)
     byline_raw: str | None = None
     authors_hint: list[str] = field(default_factory=list)
     category: list[str] = field(default_factory=list)

@@ -27,16 +27,31 @@ import lxml.etree
 from lxml.html import HtmlElement
 
 from ingest.extract.metadata import Meta
-from ingest.extract.tree import attrs_of, memo, own_text, select, squash, text_of
+from ingest.extract.tree import attrs_of, is_page_header, memo, own_text, select, squash, text_of
 from ingest.normalize import parse_date
 
+_EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# A printed date with its year (or "ngày D tháng M"): numeric D/M/Y, ISO, "20 tháng 12 năm 2012", WordPress vi_VN
+# "Tháng Mười Hai 14, 2021" and "14 Th12, 2021", English "December 14, 2021" / "14 Dec 2021".
 _DATE_TEXT = re.compile(
-    r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}",
+    r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
+    r"|\b\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s*(?:năm\s+)?\d{4}\b"
+    r"|tháng\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\s+\d{1,2}\s*,\s*\d{4}\b"
+    r"|\b\d{1,2}\s+th\s?\d{1,2}\s*,?\s*\d{4}\b|\bth\s?\d{1,2}\s+\d{1,2}\s*,\s*\d{4}\b"
+    rf"|\b{_EN_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\s*,?\s+\d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_EN_MONTH}\s*,?\s+\d{{4}}\b",
     re.IGNORECASE,
 )
+# Separators of a meta line ("Thứ năm, 20/12/2012, 16:10 | Thời sự | Lượt xem: 1234"): a longer line is read
+# piece by piece.
+_META_SEPARATORS = re.compile(r"\s*[|•·]\s*|\s{3,}")
 _HAS_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
 _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)\s*$")
 _DATE_HINT = re.compile(r"date|time|publish|ngay|dateline|post-time|timestamp|pubdate|created", re.IGNORECASE)
+# Zones whose dates are the serve time: they are not even year context for a dateline (``page_dates``).
+_CLOCK = re.compile(
+    r"clock|today|date-?now|current-?date|header-?date|top-?date|datetimenow|data_time|title-time|weather",
+    re.IGNORECASE,
+)
 # Zones whose dates are never the article's: the header clock, menus, related lists, comments, footers.
 _NOT_HERE = re.compile(
     r"(^|[\s_-])(footer|menu|navbar|topbar|top-bar|clock|today|weather|comment|comments|related|relate|"
@@ -138,7 +153,7 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
     scored: list[tuple[float, str]] = []
     not_here = memo(_NOT_HERE.search)  # the candidates share most of their ancestors
     for el, raw in found.items():
-        if _excluded(el, root, not_here):
+        if _excluded(el, root, not_here, anchor):
             continue
         if el not in order:
             continue  # far below the headline: related-news and footer dates
@@ -161,7 +176,7 @@ def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
     found: dict[HtmlElement, str] = {}
     for node in _TEXT_NODES(scope):
         # A printed date holds one of these (a cheap test before the regex); spelled out, it is twice as fast.
-        if not ("/" in node or "-" in node or "." in node or "tháng" in node):
+        if not ("/" in node or "-" in node or "." in node or "," in node or "háng" in node or "HÁNG" in node):
             continue
         el = node.getparent()
         if el is None or not isinstance(el.tag, str):
@@ -171,9 +186,15 @@ def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
             if el is None:
                 continue
         # el is now the text node's parent element.
-        if len(node) > _MAX_OWN_TEXT and el.tag != "time" and len(squash(node)) > _MAX_OWN_TEXT:
-            # A paragraph of prose: the element's own text is longer still, so _date_text would refuse it. The
-            # date regex over every paragraph was most of this step's cost.
+        if (
+            len(node) > _MAX_OWN_TEXT
+            and el.tag != "time"
+            and len(squash(node)) > _MAX_OWN_TEXT
+            and not ("|" in node or "•" in node or "·" in node)
+        ):
+            # A paragraph of prose: the element's own text is longer still, so _date_text would refuse it (a meta
+            # line of "|"-separated pieces is read piece by piece). The date regex over every paragraph was most
+            # of this step's cost.
             continue
         if not _DATE_TEXT.search(node):
             continue
@@ -227,26 +248,89 @@ def _date_text(el: HtmlElement) -> str | None:
     if el.tag == "time":
         text = text_of(el)
         if _DATE_TEXT.search(text):
-            return text
+            return _machine_value(el, text) or text
         value = el.get("datetime")
         return squash(value) if value and _DATE_TEXT.search(value) else None
     text = own_text(el)
-    if not text or len(text) > _MAX_OWN_TEXT or not _DATE_TEXT.search(text):
+    if not text or not _DATE_TEXT.search(text):
         return None
-    whole = text_of(el)
-    if len(whole) <= _MAX_OWN_TEXT and _HAS_TIME.search(whole) and not _HAS_TIME.search(text):
-        text = whole  # "<span>07/03/2026</span> <b>08:47</b>": keep the time printed in a child
-    return text.strip(" |-–—·•")
+    if len(text) > _MAX_OWN_TEXT:
+        text = _date_piece(text) or ""
+        if not text:
+            return None
+    else:
+        whole = text_of(el)
+        if len(whole) <= _MAX_OWN_TEXT and _HAS_TIME.search(whole) and not _HAS_TIME.search(text):
+            text = whole  # "<span>07/03/2026</span> <b>08:47</b>": keep the time printed in a child
+    if not _HAS_TIME.search(text):
+        text = _with_time_beside(el, text)
+    text = text.strip(" |-–—·•")
+    return _machine_value(el, text) or text
 
 
-def _excluded(el: HtmlElement, root: HtmlElement, not_here: Callable[[str], bool]) -> bool:
+def _date_piece(text: str) -> str | None:
+    """The date of a long meta line, with a time printed in the piece next to it ("15:20 PM | 21/12/2012")."""
+    pieces = [p for p in _META_SEPARATORS.split(text) if p]
+    for index, piece in enumerate(pieces):
+        if not _DATE_TEXT.search(piece):
+            continue
+        out = piece
+        if not _HAS_TIME.search(piece):
+            for near in (index - 1, index + 1):
+                if 0 <= near < len(pieces) and len(pieces[near]) <= 24 and _HAS_TIME.search(pieces[near]):
+                    out = f"{pieces[near]} | {piece}" if near < index else f"{piece} | {pieces[near]}"
+                    break
+        return out if len(out) <= _MAX_OWN_TEXT else None
+    return None
+
+
+def _with_time_beside(el: HtmlElement, text: str) -> str:
+    """A date with its time printed in the next (or previous) element: ``<span>20/12/2012</span> <span>16:10</span>``."""
+    for side in (el.getnext(), el.tail, el.getprevious()):
+        if side is None:
+            continue
+        near = squash(side) if isinstance(side, str) else text_of(side)
+        if near and len(near) <= 24 and _HAS_TIME.search(near) and not _DATE_TEXT.search(near):
+            return f"{near} {text}" if side is el.getprevious() else f"{text} {near}"
+    return text
+
+
+_PRECISION = {"day": 0, "minute": 1, "second": 2}
+
+
+def _machine_value(el: HtmlElement, text: str) -> str | None:
+    """The element's machine-readable date (``datetime``, or ``content`` of ``itemprop=datePublished``) when it is
+    more precise than the printed ``text`` and agrees with it (same day; same minute when a time is printed)."""
+    value = el.get("datetime")
+    if not value and (el.get("itemprop") or "").strip().lower() in ("datepublished", "datecreated"):
+        value = el.get("content")
+    value = _clean_iso(value) if value else ""
+    if not value or value == text:
+        return None
+    try:
+        machine, shown = parse_date(value), parse_date(text)
+    except Exception:  # a normaliser bug must not lose the printed date
+        return None
+    if machine is None or shown is None or _PRECISION[machine.precision] <= _PRECISION[shown.precision]:
+        return None
+    m, t = machine.value, shown.value
+    if (m.month, m.day) != (t.month, t.day) or (not shown.year_inferred and m.year != t.year):
+        return None
+    if shown.precision != "day" and (m.hour, m.minute) != (t.hour, t.minute):
+        return None
+    return value
+
+
+def _excluded(
+    el: HtmlElement, root: HtmlElement, not_here: Callable[[str], bool], anchor: HtmlElement | None = None
+) -> bool:
     node: HtmlElement | None = el
     depth = 0
     while node is not None and node is not root and depth < 12:
         if node.tag in ("nav", "select"):
             return True
-        if node.tag in ("header", "footer") and next(node.iterancestors("article"), None) is None:
-            return True  # the page's header (clock) or footer; an <article>'s own header holds its date
+        if node.tag in ("header", "footer") and is_page_header(node, anchor):
+            return True  # the page's header (clock) or footer; an article's own header holds its date
         attrs = attrs_of(node)
         if attrs and not_here(attrs):
             return True
@@ -255,24 +339,35 @@ def _excluded(el: HtmlElement, root: HtmlElement, not_here: Callable[[str], bool
     return False
 
 
-# The written value, up to the statement's end: 'Thứ sáu, 21/12/2012' + ', 15:20' and the like.
-_SCRIPT_WRITE = re.compile(r"""(?:innerHTML|document\.write)\s*(?:=|\()\s*([^;\n]{6,160})""")
+# The written value, up to the statement's end: 'Thứ sáu, 21/12/2012' + ', 15:20' and the like. Writers:
+# el.innerHTML / innerText / textContent = ..., document.write(...), jQuery $(...).html(...) / .text(...).
+_SCRIPT_WRITE = re.compile(
+    r"""(?:\.(?:innerHTML|innerText|textContent)\s*\+?=|document\.write(?:ln)?\s*\(|\.(?:html|text)\s*\()\s*([^;\n]{6,160})"""
+)
 _JS_STRING_GLUE = re.compile(r"""["']\s*\+\s*["']|^["']|["']\s*\)?\s*$""")
+SCRIPT_RANK = 8  # below every printed and metadata date: used when nothing else dates the page
 
 
 def script_candidates(root: HtmlElement) -> list[Candidate]:
-    """Date strings an inline script writes into the page (``pDateTime.innerHTML = '20/12/2012 10:18'``)."""
+    """Date strings an inline script writes into the page (``pDateTime.innerHTML = '20/12/2012 10:18'``).
+
+    Only literal dates with a time count; a write into a clock (``#clock``, ``.today``, ``datetimenow``) does not.
+    """
     out: list[Candidate] = []
     for script in root.iter("script"):
         code = script.text or ""
-        if "innerHTML" not in code and "document.write" not in code:
+        if not ("innerHTML" in code or "innerText" in code or "textContent" in code or "write" in code
+                or ".html(" in code or ".text(" in code):  # fmt: skip
             continue
         for match in _SCRIPT_WRITE.finditer(code):
+            target = re.split(r"[;\n{}]", code[max(0, match.start() - 120) : match.start()])[-1]
+            if _NOT_HERE.search(target) or _CLOCK.search(target):
+                continue  # the page's clock, written at serve time
             raw = squash(_JS_STRING_GLUE.sub("", match.group(1).strip()))
             if "<" in raw or "(" in raw.split(",")[0]:
                 continue  # markup or a function call, not a printed date
             if _DATE_TEXT.search(raw) and _HAS_TIME.search(raw):
-                out.append(Candidate(raw, "script", 5))
+                out.append(Candidate(raw, "script", SCRIPT_RANK))
     return out[:3]
 
 

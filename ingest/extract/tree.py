@@ -254,3 +254,25 @@ def is_hidden(el: HtmlElement) -> bool:
         return True
     classes = (el.get("class") or "").lower().split()
     return "d-none" in classes or "hidden" in classes or "hide" in classes
+
+
+# A <header> named for the article ("entry-header", "post-header", "detail-title") holds its headline and date.
+_ARTICLE_HEADER = re.compile(r"entry|post|article|detail|news|story|single|title|content|baiviet|chitiet")
+
+
+def is_page_header(node: HtmlElement, anchor: HtmlElement | None = None) -> bool:
+    """Whether a ``<header>``/``<footer>`` element is the page's own (logo, menu, clock, footer text).
+
+    An article's header (inside ``<article>`` or ``<main>``, named for the article, or holding ``anchor``, the
+    headline) is not: WordPress themes put the headline and the date in ``<header class="entry-header">``.
+    """
+    if node.tag not in ("header", "footer"):
+        return False
+    if next(node.iterancestors("article", "main"), None) is not None:
+        return False
+    if node.tag == "header":
+        if _ARTICLE_HEADER.search(attrs_of(node)):
+            return False
+        if anchor is not None and any(a is node for a in anchor.iterancestors("header")):
+            return False
+    return True
