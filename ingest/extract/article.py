@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
+from ingest.extract import title as title_mod
 from ingest.extract.decode import decode_page
 from ingest.extract.legacy import detect_legacy_font
 from ingest.extract.metadata import (
@@ -33,7 +34,10 @@ from ingest.extract.metadata import (
     site_words,
     split_list,
 )
-from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of, unescape
+from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of
+from ingest.extract.tree import ancestor as _ancestor
+from ingest.extract.tree import in_chrome as _in_chrome
+from ingest.extract.tree import inside as _inside
 from ingest.normalize import find_dateline, parse_byline
 
 log = logging.getLogger(__name__)
@@ -143,13 +147,6 @@ _CRUMB_SELECTORS = (
     ".detail-cate a",
     "a.entry-crumb",
 )
-# Whole class/id tokens of page chrome. Only exact tokens: VnExpress puts its article inside "sidebar-1" and
-# "header-content", so fragments like "header" or "sidebar" would throw the article away.
-_CHROME_TOKENS = {
-    "logo", "menu", "main-menu", "navbar", "nav", "site-header", "header-top", "top-header", "topbar", "footer",
-    "related", "related-news", "box-related", "most-read", "mostread", "most-view", "tin-lien-quan", "comment",
-    "comments", "binh-luan",
-}  # fmt: skip
 _AUTHOR_REGION_LEVELS = 4
 _PLACEHOLDERS = {"bút danh", "tác giả", "admin", "author", "tin tức", "biên tập viên"}
 _VI_CHARS = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -187,7 +184,7 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.canonical_url = pick_canonical(meta, url, base=url)
 
     container = body_mod.find_container(root, selectors.get("body"), hay)
-    title, title_el = _title(root, meta, selectors.get("title"), container, hay)
+    title, title_el = title_mod.find_title(root, meta, url, selectors.get("title"), container)
     out.title = title or None
 
     # Dates first: the container is cleaned in place below, and its header may hold the printed date.
@@ -204,6 +201,9 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         candidates += script_dates
         chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     out.modified_raw = dates_mod.modified_raw(meta)
+    if chosen is None or chosen[1].year_inferred:
+        # Only a year-less date needs context (normalize_article places its year); a full one needs none.
+        out.page_dates = dates_mod.page_dates(root)
 
     lead_el = _lead_element(root, selectors.get("lead"), container, hay)
     out.lead = text_of(lead_el) if lead_el is not None else None
@@ -263,108 +263,6 @@ def _base_url(root: HtmlElement, url: str) -> str:
     base = root.find(".//base")
     href = base.get("href") if base is not None else None
     return href.strip() if href and href.strip().startswith("http") else url
-
-
-def _ancestor(el: HtmlElement, levels: int) -> HtmlElement:
-    node = el
-    for _ in range(levels):
-        parent = node.getparent()
-        if parent is None or parent.tag in ("body", "html"):
-            break
-        node = parent
-    return node
-
-
-def _inside(el: HtmlElement, container: HtmlElement) -> bool:
-    node: HtmlElement | None = el
-    while node is not None:
-        if node is container:
-            return el is not container
-        node = node.getparent()
-    return False
-
-
-# --- title ----------------------------------------------------------------------------------------------------
-
-
-def _title(
-    root: HtmlElement, meta: Meta, selector: str | None, container: HtmlElement | None, hay: Haystack
-) -> tuple[str, HtmlElement | None]:
-    if selector:
-        for el in select(root, selector):
-            text = text_of(el)
-            if text:
-                return text, el
-    metas = [
-        unescape(str(meta.ld("headline") or "")),
-        meta.first("og:title") or "",
-        meta.first("twitter:title") or "",
-        meta.first("headline") or "",
-        meta.first("title") or "",
-        _strip_site_suffix(meta.title_tag) if meta.title_tag else "",
-        meta.title_tag,
-    ]
-    metas = [m for m in metas if m]
-    keys = [m.casefold() for m in metas]
-    h1s = [(el, text_of(el)) for el in root.iter("h1") if not _in_chrome(el)]
-    h1s = [(el, t) for el, t in h1s if 8 <= len(t) <= 300]
-    if container is not None:
-        # Zing 2012 prints the headline twice; the copy inside the article container is the article's.
-        h1s.sort(key=lambda pair: not _inside(pair[0], container))
-    # A headline element that agrees with the metadata is both the title and the anchor for the printed date.
-    for el, text in h1s:
-        if text.casefold() in keys:
-            return text, el
-    for el, text in sorted(h1s, key=lambda pair: -len(pair[1])):
-        if any(k.startswith(text.casefold()) for k in keys):
-            return text, el
-    anchor = _headline_element(root, metas)
-    if anchor is None and container is not None:
-        # No element prints the metadata title (an SEO og:title): the one long <h1> next to the article is it.
-        region = _ancestor(container, 3)
-        near = [(el, text) for el, text in h1s if _inside(el, region) and len(text.split()) >= 4]
-        if len(near) == 1:
-            return near[0][1], near[0][0]
-    for value in metas[:-1] if meta.title_tag in metas else metas:
-        if value:
-            return value, anchor
-    if h1s:
-        return h1s[0][1], h1s[0][0]
-    return "", None
-
-
-def _headline_element(root: HtmlElement, metas: list[str]) -> HtmlElement | None:
-    """The element printing the headline when it is not an ``<h1>`` (baodautu's title is a ``div``)."""
-    if not metas:
-        return None
-    wanted = {m.casefold() for m in metas}
-    for el in root.iter("h1", "h2", "div", "p", "span", "strong"):
-        if el.tag in ("div", "span", "p") and len(el) > 2:
-            continue
-        text = text_of(el)
-        if 8 <= len(text) <= 300 and text.casefold() in wanted and not _in_chrome(el):
-            return el
-    return None
-
-
-def _in_chrome(el: HtmlElement) -> bool:
-    node: HtmlElement | None = el.getparent()
-    depth = 0
-    while node is not None and depth < 8:
-        if node.tag in ("nav", "aside", "a"):
-            return True
-        if node.tag in ("header", "footer") and next(node.iterancestors("article"), None) is None:
-            return True  # the page's header/footer; an <article>'s own header and footer hold its title and tags
-        if _CHROME_TOKENS & set(attrs_of(node).split()):
-            return True
-        node = node.getparent()
-        depth += 1
-    return False
-
-
-def _strip_site_suffix(title: str) -> str:
-    parts = re.split(r"\s+[|–—]\s+|\s+-\s+(?=[^-]*$)", title)
-    return max(parts, key=len).strip() if len(parts) > 1 else title
 
 
 # --- lead -----------------------------------------------------------------------------------------------------

@@ -285,7 +285,8 @@ def _date_piece(text: str) -> str | None:
 
 
 def _with_time_beside(el: HtmlElement, text: str) -> str:
-    """A date with its time printed in the next (or previous) element: ``<span>20/12/2012</span> <span>16:10</span>``."""
+    """A date with its time printed in the next (or previous) element or after it:
+    ``<span>20/12/2012</span> <span>16:10</span>``."""
     for side in (el.getnext(), el.tail, el.getprevious()):
         if side is None:
             continue
@@ -369,6 +370,51 @@ def script_candidates(root: HtmlElement) -> list[Candidate]:
             if _DATE_TEXT.search(raw) and _HAS_TIME.search(raw):
                 out.append(Candidate(raw, "script", SCRIPT_RANK))
     return out[:3]
+
+
+_MAX_PAGE_DATES = 20
+
+
+def page_dates(root: HtmlElement) -> list[str]:
+    """Full dates (with a year) printed anywhere on the page but its clock: related items, comments, stamps.
+
+    They are never the publication date; ``normalize_article`` reads them as year context for a year-less
+    dateline ("Chiều 14/12"). The page header, menus and clock zones are skipped (they print the serve date).
+    """
+    clock = memo(_CLOCK.search)
+    out: list[str] = []
+    for el, raw in _printed_dates(root).items():
+        if _excluded(el, root, clock):
+            continue
+        if raw not in out:
+            out.append(raw)
+        if len(out) >= _MAX_PAGE_DATES:
+            break
+    return out
+
+
+# Words a printed date stamp may carry besides the date and time.
+_STAMP_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:cập nhật|đăng|ngày đăng|ngày|lúc|thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|"
+    r"gmt|utc|am|pm|sa|ch|sáng|trưa|chiều|tối|đêm|giờ|phút|posted|updated|published|on|at|tháng)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def is_date_line(text: str) -> bool:
+    """A short line that only prints a date stamp ("Thứ Ba, 14/12/2021 - 17:26 (GMT+7)", "15/06/2025 - 12:34 |
+    Xã hội"), as a body container repeats it above the text; not a dateline sentence, not a name with a time."""
+    if not text or len(text) > 100 or not _DATE_TEXT.search(text):
+        return False
+    if text.rstrip().endswith((".", "!", "?", ";")) and not text.rstrip().endswith("(GMT+7)."):
+        return False  # a sentence
+    rest = _STAMP_WORDS.sub(" ", _DATE_TEXT.sub(" ", text))
+    rest = re.sub(r"\d+|[^\w\s]", " ", rest)
+    words = rest.split()
+    if len(words) > 3:
+        return False
+    # "Ngọc Chí - 22:08, 02/09/2023": a byline with its time is the byline finders' to read, not a stamp.
+    return not (len(words) >= 2 and all(w[0].isupper() for w in words) and "|" not in text)
 
 
 def selector_candidates(root: HtmlElement, selector: str) -> list[Candidate]:

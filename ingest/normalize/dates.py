@@ -660,8 +660,8 @@ def year_evidence(
 ) -> dict[int, float]:
     """Weighted counts of the years a page points to: ``texts`` are (text, weight) pairs read for "năm 2021" and
     full dates; ``dates`` are date strings printed elsewhere on the page (related items, comments, modified), each
-    counting 1 when it prints a year. Years more than one after the reference, far before it, and dates within a day of it (a
-    header clock, a "today" strip) are not evidence. Never raises."""
+    counting 1 when it prints a year. Years more than one after the reference, far before it, and dates within a
+    day of it (a header clock, a "today" strip) are not evidence. Never raises."""
     ref = _aware(reference)
     low = max(_EARLIEST_YEAR, ref.year - _EVIDENCE_SPAN)
     counts: dict[int, float] = {}
@@ -703,5 +703,4 @@ def evidence_year(parsed: ParsedDate, counts: dict[int, float]) -> int | None:
         support += counts.get(year + 1, 0.0)
     if support > 0:
         return None
-    best = max((y for y in counts if y < year), key=lambda y: (counts[y], y), default=None)
-    return best
+    return max((y for y in counts if y < year), key=lambda y: (counts[y], y), default=None)
