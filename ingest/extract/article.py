@@ -223,9 +223,10 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         out.images = body_mod.clean_container(container, base_url=base)
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
         # A repeated headline or sapo at the top of the container (OneCMS, VNPT, MEDIATECH) is not body text.
-        repeats = {squash(v).casefold() for v in (out.lead, title) if v}
-        while blocks and _repeats(squash(blocks[0].text).casefold(), repeats):
-            blocks = blocks[1:]
+        # A repeated headline (as displayed or as in the metadata), sapo or date stamp at the top of the container
+        # (OneCMS, VNPT, MEDIATECH, WordPress themes) is not body text.
+        repeats = [v for v in (out.lead, title, *title_mod.meta_titles(meta, url)) if v]
+        blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
         blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_byline)
         out.body = "\n\n".join(b.text for b in blocks) or None
         if tail_byline:
@@ -248,14 +249,6 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     legacy = detect_legacy_font("\n\n".join(v for v in (out.title, out.lead, out.body) if v))
     out.legacy_encoding = legacy.name if legacy is not None else None
     return out
-
-
-def _repeats(text: str, repeats: set[str]) -> bool:
-    if text in repeats:
-        return True
-    # MEDIATECH prints a truncated sapo ("... hơn 200...") above the full one.
-    stem = text.rstrip(".… ")
-    return len(stem) >= 30 and stem != text and any(r.startswith(stem) for r in repeats)
 
 
 def _base_url(root: HtmlElement, url: str) -> str:

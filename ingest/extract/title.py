@@ -92,6 +92,16 @@ def find_title(
     return "", None
 
 
+def meta_titles(meta: Meta, url: str) -> list[str]:
+    """The page's metadata titles, cleaned (``clean_meta_title``), site names left out."""
+    names = site_names(url, meta)
+    raw = [unescape(str(meta.ld("headline") or "")), meta.first("og:title") or "", meta.first("twitter:title") or ""]
+    if meta.title_tag:
+        raw.append(_strip_site_suffix(meta.title_tag))
+    cleaned = (clean_meta_title(m, names) for m in raw if m)
+    return [m for m in dict.fromkeys(cleaned) if m and not is_site_name(m, names)]
+
+
 def clean_meta_title(value: str, names: set[str]) -> str:
     """A metadata title without section labels ("- Ảnh", "[Video]", "| Trang 2") and without a trailing site name."""
     value = unescape(value)
