@@ -96,7 +96,8 @@ _CREDIT = re.compile(
 # Labels of boxes that start boilerplate; a block holding only such a label is dropped with the links after it.
 _BOX_LABELS = re.compile(
     r"^(tin liên quan|bài liên quan|tin bài liên quan|bài viết liên quan|tin tức liên quan|theo dòng sự kiện|"
-    r"dòng sự kiện|tin cùng chủ đề|bài cùng chủ đề|cùng chủ đề|mời xem thêm|xem tiếp|tham khảo thêm|tin mới|tin mới nhất|xem thêm|đọc thêm|đọc tiếp|tin cùng chuyên mục|"
+    r"dòng sự kiện|tin cùng chủ đề|bài cùng chủ đề|cùng chủ đề|mời xem thêm|xem tiếp|tham khảo thêm|"
+    r"tin mới|tin mới nhất|xem thêm|đọc thêm|đọc tiếp|tin cùng chuyên mục|"
     r"cùng chuyên mục|tin khác|các tin khác|có thể bạn quan tâm|bạn có thể quan tâm|tin đọc nhiều|tin nổi bật|"
     r"từ khóa|từ khoá|tags?|chủ đề|về trang chủ đề|chia sẻ|in bài|cỡ chữ|mặc định|bình chọn|tin tức gần đây|"
     r"tin gần đây|tin xem nhiều|đọc nhiều|xem nhiều|tin nổi bật|tin cùng loại|video|ảnh)\s*:?$",
