@@ -56,7 +56,8 @@ _CLOCK = re.compile(
 _NOT_HERE = re.compile(
     r"(^|[\s_-])(footer|menu|navbar|topbar|top-bar|clock|today|weather|comment|comments|related|relate|"
     r"tinkhac|tin-khac|list-news|news-list|title-time)([\s_-]|$)|cungchuyenmuc|lienquan|datetimenow|data_time|"
-    r"date-?now|current-?date|today|clock|header-?date|top-?date|weather",
+    r"date-?now|current-?date|today|clock|header-?date|top-?date|weather|other-?news|news-?other|more-?news|"
+    r"same-?cate|cung-?chuyen-?muc|tin-?cung",
     re.IGNORECASE,
 )
 _META_DATE_KEYS = (
@@ -153,7 +154,7 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
     scored: list[tuple[float, str]] = []
     not_here = memo(_NOT_HERE.search)  # the candidates share most of their ancestors
     for el, raw in found.items():
-        if _excluded(el, root, not_here, anchor):
+        if _excluded(el, root, not_here, anchor) or _item_date(el, anchor):
             continue
         if el not in order:
             continue  # far below the headline: related-news and footer dates
@@ -170,6 +171,41 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
         scored.append((distance, raw))
     scored.sort(key=lambda pair: pair[0])
     return [Candidate(raw, "visible", VISIBLE_RANK) for _, raw in scored[:_MAX_VISIBLE]]
+
+
+_ITEM_LEVELS = 3
+_HEADLINE_LINK_WORDS = 5
+
+
+def _item_date(el: HtmlElement, anchor: HtmlElement | None) -> bool:
+    """A date printed beside a link to another story (a list item of related or latest news), whatever the box's
+    class: within a few levels, an ancestor holds a headline-long link but not the page's own headline."""
+    node = el
+    for _ in range(_ITEM_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return False
+        node = parent
+        if anchor is not None and (node is anchor or any(a is node for a in anchor.iterancestors())):
+            return False  # the block of the headline itself: its date is the article's
+        for link in node.iter("a"):
+            if link is not el and len(text_of(link).split()) >= _HEADLINE_LINK_WORDS and not _in_prose(link, node):
+                return True
+    return False
+
+
+def _in_prose(link: HtmlElement, stop: HtmlElement) -> bool:
+    # A link inside a paragraph is the article's own text linking out, not an item of a list of stories.
+    return any(p.tag == "p" for p in _ancestors_until(link, stop))
+
+
+def _ancestors_until(el: HtmlElement, stop: HtmlElement) -> list[HtmlElement]:
+    out = []
+    node = el.getparent()
+    while node is not None and node is not stop:
+        out.append(node)
+        node = node.getparent()
+    return out
 
 
 def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:

@@ -89,6 +89,11 @@ def find_title(
         return metas[0], None
     if h1s:
         return h1s[0][1], h1s[0][0]
+    if container is not None:
+        # No metadata title but the site's name, no <h1> but its logo: the heading printed just above the text.
+        heading = _heading_before(container, names)
+        if heading is not None:
+            return text_of(heading), heading
     return "", None
 
 
@@ -189,6 +194,28 @@ def _displayed_headline(
         if score >= _MIN_SHARED and (best is None or score > best[0]):
             best = (score, el)
     return best[1] if best is not None else None
+
+
+def _heading_before(container: HtmlElement, names: set[str]) -> HtmlElement | None:
+    """The last heading (``h1``-``h3`` or an element named for a title) before the container, near it."""
+    region = ancestor(container, _NEAR_LEVELS)
+    found: HtmlElement | None = None
+    for el in region.iter():
+        if el is container:
+            break
+        if not isinstance(el.tag, str) or len(el) > 3:
+            continue
+        if el.tag in ("h1", "h2", "h3") or (el.tag in ("div", "p", "span") and _TITLE_ATTR.search(attrs_of(el))):
+            text = text_of(el)
+            if (
+                _MIN_LEN <= len(text) <= _MAX_LEN
+                and len(_words(text)) >= 3
+                and not is_site_name(text, names)
+                and not in_chrome(el)
+                and not _NOT_ARTICLE_ZONE.search(_ancestry(el, region))
+            ):
+                found = el
+    return found
 
 
 def _ancestry(el: HtmlElement, stop: HtmlElement) -> str:
