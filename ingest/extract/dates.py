@@ -189,14 +189,21 @@ def _item_date(el: HtmlElement, anchor: HtmlElement | None) -> bool:
         if anchor is not None and (node is anchor or any(a is node for a in anchor.iterancestors())):
             return False  # the block of the headline itself: its date is the article's
         for link in node.iter("a"):
-            if link is not el and len(text_of(link).split()) >= _HEADLINE_LINK_WORDS and not _in_prose(link, node):
+            if link is not el and len(text_of(link).split()) >= _HEADLINE_LINK_WORDS and _story_link(link, node):
                 return True
     return False
 
 
-def _in_prose(link: HtmlElement, stop: HtmlElement) -> bool:
-    # A link inside a paragraph is the article's own text linking out, not an item of a list of stories.
-    return any(p.tag == "p" for p in _ancestors_until(link, stop))
+_LIST_TAGS = frozenset({"li", "h2", "h3", "h4", "h5", "dt", "dd"})
+
+
+def _story_link(link: HtmlElement, stop: HtmlElement) -> bool:
+    """A link listed as a story (in a list item or a heading), not one in a paragraph of the article's own text
+    nor a "follow us" link beside the date."""
+    between = _ancestors_until(link, stop)
+    if any(p.tag == "p" for p in between):
+        return False
+    return any(p.tag in _LIST_TAGS for p in (link, *between, stop))
 
 
 def _ancestors_until(el: HtmlElement, stop: HtmlElement) -> list[HtmlElement]:

@@ -185,15 +185,17 @@ def _displayed_headline(
             text = text_of(el)
             if _MIN_LEN <= len(text) <= _MAX_LEN and not inside(el, container) and not in_chrome(el):
                 candidates.append((el, text))
-    best: tuple[float, HtmlElement] | None = None
+    longest = max(len(m) for m in meta_words)
+    best: tuple[bool, float, HtmlElement] | None = None
     for el, text in candidates:
         words = _words(text)
-        if len(words) < 3 or _NOT_ARTICLE_ZONE.search(_ancestry(el, region)):
-            continue
+        if not 3 <= len(words) <= 2 * longest + 5 or _NOT_ARTICLE_ZONE.search(_ancestry(el, region)):
+            continue  # too short to tell, or as long as a sapo
         score = max(_shared(words, m) for m in meta_words)
-        if score >= _MIN_SHARED and (best is None or score > best[0]):
-            best = (score, el)
-    return best[1] if best is not None else None
+        key = (el.tag == "h1", score)  # an <h1> that passes beats any other element
+        if score >= _MIN_SHARED and (best is None or key > best[:2]):
+            best = (key[0], key[1], el)
+    return best[2] if best is not None else None
 
 
 def _heading_before(container: HtmlElement, names: set[str]) -> HtmlElement | None:
