@@ -166,11 +166,28 @@ def visible_candidates(root: HtmlElement, anchor: HtmlElement | None) -> list[Ca
             if distance > _MAX_DAY_ONLY_DISTANCE:
                 continue  # a bare date far from the headline is a clock or a teaser, not the article's date
             distance += 40
-        if _DATE_HINT.search(attrs_of(el)) or el.tag == "time" or el.get("data-role") == "publishdate":
+        if _UPDATED.search(attrs_of(el)) or _UPDATED.search(_label_of(el, raw)):
+            distance += 30  # "Cập nhật: ..." beside "Ngày đăng: ...": the update is not the publication
+        elif _DATE_HINT.search(attrs_of(el)) or el.tag == "time" or el.get("data-role") == "publishdate":
             distance -= 15
         scored.append((distance, raw))
     scored.sort(key=lambda pair: pair[0])
     return [Candidate(raw, "visible", VISIBLE_RANK) for _, raw in scored[:_MAX_VISIBLE]]
+
+
+_UPDATED = re.compile(r"cập nhật|cap-?nhat|capnhat|updated|modified|sửa đổi|chỉnh sửa|last-?update", re.IGNORECASE)
+
+
+def _label_of(el: HtmlElement, raw: str) -> str:
+    """The words printed just before a date: its own text, the previous sibling's, the parent's own text."""
+    parts = [raw[:30]]
+    prev = el.getprevious()
+    if prev is not None:
+        parts.append(text_of(prev)[-30:])
+    parent = el.getparent()
+    if parent is not None:
+        parts.append(squash(parent.text)[-30:])
+    return " ".join(parts)
 
 
 _ITEM_LEVELS = 3
@@ -512,6 +529,16 @@ def choose(
     if best.precision == "day":
         for cand, value in parsed[1:]:
             if value.precision != "day" and value.value.date() == best.value.date():
+                return cand, value
+    elif best.precision == "minute" and best_cand.source == "visible":
+        # The printed minute, and metadata giving the same minute with its seconds: the metadata is the same
+        # moment, told more precisely. (A registry selector's value is kept as the site's word.)
+        for cand, value in parsed[1:]:
+            if (
+                value.precision == "second"
+                and (cand.source == "json-ld" or cand.source.startswith("meta"))
+                and value.value.replace(second=0, microsecond=0) == best.value.replace(second=0, microsecond=0)
+            ):
                 return cand, value
     return best_cand, best
 

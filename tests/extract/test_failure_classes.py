@@ -52,6 +52,16 @@ def test_machine_value_on_another_day_loses_to_the_printed_date() -> None:
     assert norm["published"] == datetime(2021, 12, 14, 17, 26, tzinfo=VN_TZ)
 
 
+def test_metadata_with_the_printed_minute_adds_its_seconds() -> None:
+    _, norm = _run("date_meta_seconds_same_minute.html")  # printed 17:26, meta 10:26:41Z
+    assert norm["published"] == datetime(2021, 12, 14, 17, 26, 41, tzinfo=VN_TZ)
+
+
+def test_update_stamp_printed_first_is_not_the_publication_date() -> None:
+    _, norm = _run("date_updated_beside_published.html")  # "Cập nhật: 16/12/2021 09:12" above "Ngày đăng: ..."
+    assert norm["published"] == datetime(2021, 12, 14, 17, 26, tzinfo=VN_TZ)
+
+
 # --- dates: a printed date near the headline, whatever its classes ---------------------------------------------
 
 
