@@ -38,7 +38,7 @@ from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, sel
 from ingest.extract.tree import ancestor as _ancestor
 from ingest.extract.tree import in_chrome as _in_chrome
 from ingest.extract.tree import inside as _inside
-from ingest.normalize import find_dateline, parse_byline
+from ingest.normalize import ParsedDate, find_dateline, parse_byline
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +201,6 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         candidates += script_dates
         chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     out.modified_raw = dates_mod.modified_raw(meta)
-    if chosen is None or chosen[1].year_inferred:
-        # Only a year-less date needs context (normalize_article places its year); a full one needs none.
-        out.page_dates = dates_mod.page_dates(root)
 
     lead_el = _lead_element(root, selectors.get("lead"), container, hay)
     out.lead = text_of(lead_el) if lead_el is not None else None
@@ -222,7 +219,6 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
                     remove(el)
         out.images = body_mod.clean_container(container, base_url=base)
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
-        # A repeated headline or sapo at the top of the container (OneCMS, VNPT, MEDIATECH) is not body text.
         # A repeated headline (as displayed or as in the metadata), sapo or date stamp at the top of the container
         # (OneCMS, VNPT, MEDIATECH, WordPress themes) is not body text.
         repeats = [v for v in (out.lead, title, *title_mod.meta_titles(meta, url)) if v]
@@ -235,12 +231,16 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
+    dateline = _dateline(out.body, fetched_at) if chosen is None else None
     if chosen is not None:
         out.published_raw = chosen[0].raw
-    elif not _has_dateline(out.body, fetched_at):
+    elif dateline is None:
         url_date = dates_mod.url_candidate(url)
         if url_date is not None and dates_mod.choose([url_date], fetched_at) is not None:
             out.published_raw = url_date.raw
+    if (chosen is not None and chosen[1].year_inferred) or (dateline is not None and dateline.year_inferred):
+        # Only a year-less date needs context (normalize_article places its year); a full one needs none.
+        out.page_dates = dates_mod.page_dates(root)
 
     out.category = _category(root, meta, selectors.get("category"), hay)
     out.tags = _tags(root, meta, selectors.get("tags"), hay)
@@ -358,13 +358,13 @@ def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta
     return None
 
 
-def _has_dateline(body: str | None, reference: datetime | None) -> bool:
+def _dateline(body: str | None, reference: datetime | None) -> ParsedDate | None:
     if not body:
-        return False
+        return None
     try:
-        return find_dateline(body[:300], reference=reference) is not None
+        return find_dateline(body[:300], reference=reference)
     except Exception:  # a normaliser bug must not lose the page
-        return False
+        return None
 
 
 # --- category, tags, language -----------------------------------------------------------------------------------

@@ -31,16 +31,34 @@ from ingest.extract.tree import attrs_of, is_page_header, memo, own_text, select
 from ingest.normalize import parse_date
 
 _EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-# A printed date with its year (or "ngày D tháng M"): numeric D/M/Y, ISO, "20 tháng 12 năm 2012", WordPress vi_VN
-# "Tháng Mười Hai 14, 2021" and "14 Th12, 2021", English "December 14, 2021" / "14 Dec 2021".
-_DATE_TEXT = re.compile(
-    r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
-    r"|\b\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s*(?:năm\s+)?\d{4}\b"
+# A printed date with its year (or "ngày D tháng M"): numeric D/M/Y, ISO, and "ngày 20 tháng 12".
+_NUMERIC_DATE = re.compile(
+    r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}",
+    re.IGNORECASE,
+)
+# Months in words: "20 tháng 12 năm 2012", WordPress vi_VN "Tháng Mười Hai 14, 2021" and "14 Th12, 2021", English
+# "December 14, 2021" / "14 Dec 2021". Slower: only tried on text holding one of _WORD_DATE_HINTS.
+_WORD_DATE = re.compile(
+    r"\b\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s*(?:năm\s+)?\d{4}\b"
     r"|tháng\s+[^\W\d_]+(?:\s+[^\W\d_]+)?\s+\d{1,2}\s*,\s*\d{4}\b"
     r"|\b\d{1,2}\s+th\s?\d{1,2}\s*,?\s*\d{4}\b|\bth\s?\d{1,2}\s+\d{1,2}\s*,\s*\d{4}\b"
     rf"|\b{_EN_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\s*,?\s+\d{{4}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_EN_MONTH}\s*,?\s+\d{{4}}\b",
     re.IGNORECASE,
 )
+_WORD_DATE_HINT = re.compile(r"háng|th\s?\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
+
+
+def _has_date(text: str) -> bool:
+    """Whether ``text`` prints a date with its year (or "ngày D tháng M")."""
+    if _NUMERIC_DATE.search(text):
+        return True
+    return _WORD_DATE_HINT.search(text) is not None and _WORD_DATE.search(text) is not None
+
+
+def _strip_dates(text: str) -> str:
+    return _WORD_DATE.sub(" ", _NUMERIC_DATE.sub(" ", text))
+
+
 # Separators of a meta line ("Thứ năm, 20/12/2012, 16:10 | Thời sự | Lượt xem: 1234"): a longer line is read
 # piece by piece.
 _META_SEPARATORS = re.compile(r"\s*[|•·]\s*|\s{3,}")
@@ -236,7 +254,7 @@ def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
     found: dict[HtmlElement, str] = {}
     for node in _TEXT_NODES(scope):
         # A printed date holds one of these (a cheap test before the regex); spelled out, it is twice as fast.
-        if not ("/" in node or "-" in node or "." in node or "," in node or "háng" in node or "HÁNG" in node):
+        if not ("/" in node or "-" in node or "." in node or "háng" in node or "HÁNG" in node or "," in node):
             continue
         el = node.getparent()
         if el is None or not isinstance(el.tag, str):
@@ -256,7 +274,7 @@ def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
             # line of "|"-separated pieces is read piece by piece). The date regex over every paragraph was most
             # of this step's cost.
             continue
-        if not _DATE_TEXT.search(node):
+        if not _has_date(node):
             continue
         if el.tag in _NOT_PRINTED_IN or next(el.iterancestors(*_NOT_PRINTED_IN), None) is not None:
             continue
@@ -307,12 +325,12 @@ def _document_order(root: HtmlElement, anchor: HtmlElement | None, wanted: set[H
 def _date_text(el: HtmlElement) -> str | None:
     if el.tag == "time":
         text = text_of(el)
-        if _DATE_TEXT.search(text):
+        if _has_date(text):
             return _machine_value(el, text) or text
         value = el.get("datetime")
-        return squash(value) if value and _DATE_TEXT.search(value) else None
+        return squash(value) if value and _has_date(value) else None
     text = own_text(el)
-    if not text or not _DATE_TEXT.search(text):
+    if not text or not _has_date(text):
         return None
     if len(text) > _MAX_OWN_TEXT:
         text = _date_piece(text) or ""
@@ -332,7 +350,7 @@ def _date_piece(text: str) -> str | None:
     """The date of a long meta line, with a time printed in the piece next to it ("15:20 PM | 21/12/2012")."""
     pieces = [p for p in _META_SEPARATORS.split(text) if p]
     for index, piece in enumerate(pieces):
-        if not _DATE_TEXT.search(piece):
+        if not _has_date(piece):
             continue
         out = piece
         if not _HAS_TIME.search(piece):
@@ -351,7 +369,7 @@ def _with_time_beside(el: HtmlElement, text: str) -> str:
         if side is None:
             continue
         near = squash(side) if isinstance(side, str) else text_of(side)
-        if near and len(near) <= 24 and _HAS_TIME.search(near) and not _DATE_TEXT.search(near):
+        if near and len(near) <= 24 and _HAS_TIME.search(near) and not _has_date(near):
             return f"{near} {text}" if side is el.getprevious() else f"{text} {near}"
     return text
 
@@ -427,7 +445,7 @@ def script_candidates(root: HtmlElement) -> list[Candidate]:
             raw = squash(_JS_STRING_GLUE.sub("", match.group(1).strip()))
             if "<" in raw or "(" in raw.split(",")[0]:
                 continue  # markup or a function call, not a printed date
-            if _DATE_TEXT.search(raw) and _HAS_TIME.search(raw):
+            if _has_date(raw) and _HAS_TIME.search(raw):
                 out.append(Candidate(raw, "script", SCRIPT_RANK))
     return out[:3]
 
@@ -464,11 +482,11 @@ _STAMP_WORDS = re.compile(
 def is_date_line(text: str) -> bool:
     """A short line that only prints a date stamp ("Thứ Ba, 14/12/2021 - 17:26 (GMT+7)", "15/06/2025 - 12:34 |
     Xã hội"), as a body container repeats it above the text; not a dateline sentence, not a name with a time."""
-    if not text or len(text) > 100 or not _DATE_TEXT.search(text):
+    if not text or len(text) > 100 or not _has_date(text):
         return False
     if text.rstrip().endswith((".", "!", "?", ";")) and not text.rstrip().endswith("(GMT+7)."):
         return False  # a sentence
-    rest = _STAMP_WORDS.sub(" ", _DATE_TEXT.sub(" ", text))
+    rest = _STAMP_WORDS.sub(" ", _strip_dates(text))
     rest = re.sub(r"\d+|[^\w\s]", " ", rest)
     words = rest.split()
     if len(words) > 3:

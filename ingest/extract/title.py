@@ -12,6 +12,7 @@ only the site's name ("Báo Kon Tum") is never a title.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -139,6 +140,7 @@ def is_site_name(text: str, names: set[str]) -> bool:
     return bool(names) and _key(text) in names
 
 
+@lru_cache(maxsize=1024)
 def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(text))
 
