@@ -231,7 +231,11 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
-    dateline = _dateline(out.body, fetched_at) if chosen is None else None
+    dateline = _dateline(out.body, fetched_at) if chosen is None or chosen[0].source == "script" else None
+    if chosen is not None and dateline is not None:
+        shown, own = chosen[1].value, dateline.value
+        if (shown.month, shown.day) != (own.month, own.day):
+            chosen = None  # a script-written stamp that disagrees with the article's own dateline is not its date
     if chosen is not None:
         out.published_raw = chosen[0].raw
     elif dateline is None:

@@ -257,7 +257,7 @@ def is_hidden(el: HtmlElement) -> bool:
 
 
 # A <header> named for the article ("entry-header", "post-header", "detail-title") holds its headline and date.
-_ARTICLE_HEADER = re.compile(r"entry|post|article|detail|news|story|single|title|content|baiviet|chitiet")
+_ARTICLE_HEADER = re.compile(r"entry|post|article|detail|story|single|baiviet|chitiet")
 
 
 def is_page_header(node: HtmlElement, anchor: HtmlElement | None = None) -> bool:

@@ -94,6 +94,13 @@ def test_date_written_by_the_page_script_but_not_its_clock() -> None:
     assert norm["published"] == datetime(2012, 12, 20, 16, 10, tzinfo=VN_TZ)
 
 
+def test_script_stamp_that_disagrees_with_the_dateline_is_not_the_date() -> None:
+    raw, norm = _run("date_script_vs_dateline.html", fetched=datetime(2012, 12, 20, 9, 0, tzinfo=VN_TZ))
+    assert raw.published_raw is None  # the script writes 17/12/2012, the body opens "Chiều 14/12,"
+    assert norm["published"] == datetime(2012, 12, 14, tzinfo=VN_TZ)
+    assert norm["part_of_day"] == "chiều"
+
+
 def test_header_clock_today_strip_and_related_dates_never_date_the_article() -> None:
     raw, norm = _run("date_clocks_only.html")
     assert raw.published_raw is None
