@@ -392,12 +392,23 @@ def _machine_value(el: HtmlElement, text: str) -> str | None:
         return None
     if machine is None or shown is None or _PRECISION[machine.precision] <= _PRECISION[shown.precision]:
         return None
-    m, t = machine.value, shown.value
+    # The text is printed in the site's clock: the value agrees in Vietnam's time or in its own offset
+    # ("2016-09-21T12:33:25-07:00" printed "September 21, 2016").
+    readings = [machine.value]
+    try:
+        own = datetime.fromisoformat(value)
+    except ValueError:
+        own = None
+    if own is not None and own.tzinfo is not None:
+        readings.append(own)
+    return value if any(_agrees(m, shown) for m in readings) else None
+
+
+def _agrees(m: datetime, shown: Any) -> bool:
+    t = shown.value
     if (m.month, m.day) != (t.month, t.day) or (not shown.year_inferred and m.year != t.year):
-        return None
-    if shown.precision != "day" and (m.hour, m.minute) != (t.hour, t.minute):
-        return None
-    return value
+        return False
+    return shown.precision == "day" or (m.hour, m.minute) == (t.hour, t.minute)
 
 
 def _excluded(

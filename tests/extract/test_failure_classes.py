@@ -46,6 +46,14 @@ def test_itemprop_content_in_utc_is_the_same_day_in_vietnam() -> None:
     assert norm["published"] == datetime(2021, 12, 14, 17, 26, 41, tzinfo=VN_TZ)
 
 
+def test_machine_value_agreeing_in_its_own_offset_is_the_same_moment() -> None:
+    # A site whose clock is UTC prints the UTC day; the attribute names the instant, 03:00 next day in Vietnam.
+    html = (CLASSES / "date_time_datetime_attr.html").read_text(encoding="utf-8")
+    html = html.replace('datetime="2021-12-14T17:26:41+07:00"', 'datetime="2021-12-14T20:00:00+00:00"')
+    _, norm = _run("", html=html)
+    assert norm["published"] == datetime(2021, 12, 15, 3, 0, tzinfo=VN_TZ)
+
+
 def test_machine_value_on_another_day_loses_to_the_printed_date() -> None:
     raw, norm = _run("date_machine_disagrees.html")
     assert raw.published_raw == "14/12/2021 17:26"
