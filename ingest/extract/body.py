@@ -264,6 +264,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             continue
         attrs = attrs_of(el)
         boiler = bool(attrs and boiler_attr(attrs)) or (el.get("type") or "").lower() == "relatednewsbox"
+        boiler = boiler or (tag == "article" and is_story_card(el))
         if boiler and not _holds_most_text(el, container, container_chars):
             doomed.append(el)
     for el in doomed:
@@ -291,6 +292,23 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
                 images[-1]["credit"] = _credit(caption)
             remove(el)
     return images
+
+
+_MAX_CARD_CHARS = 800
+_HEADLINE_WORDS = 5
+
+
+def is_story_card(el: HtmlElement) -> bool:
+    """An ``<article>`` inside the article: an embedded teaser of another story (its headline as a link, perhaps a
+    picture and a sapo), whatever its classes. Short, and led by a headline-long link."""
+    text = text_of(el)
+    if len(text) > _MAX_CARD_CHARS:
+        return False
+    for link in el.iter("a"):
+        words = text_of(link).split()
+        if words:
+            return len(words) >= _HEADLINE_WORDS and bool((link.get("href") or "").strip("#/ "))
+    return False
 
 
 def _caption_after(img: HtmlElement) -> str | None:

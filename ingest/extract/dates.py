@@ -67,14 +67,14 @@ _HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)\s*$")
 _DATE_HINT = re.compile(r"date|time|publish|ngay|dateline|post-time|timestamp|pubdate|created", re.IGNORECASE)
 # Zones whose dates are the serve time: they are not even year context for a dateline (``page_dates``).
 _CLOCK = re.compile(
-    r"clock|today|date-?now|current-?date|header-?date|top-?date|datetimenow|data_time|title-time|weather",
+    r"clock|today|date-?now|current-?date|(?:^|\s)(?:header-?date|top-?date)|datetimenow|data_time|title-time|weather",
     re.IGNORECASE,
 )
 # Zones whose dates are never the article's: the header clock, menus, related lists, comments, footers.
 _NOT_HERE = re.compile(
     r"(^|[\s_-])(footer|menu|navbar|topbar|top-bar|clock|today|weather|comment|comments|related|relate|"
     r"tinkhac|tin-khac|list-news|news-list|title-time)([\s_-]|$)|cungchuyenmuc|lienquan|datetimenow|data_time|"
-    r"date-?now|current-?date|today|clock|header-?date|top-?date|weather|other-?news|news-?other|more-?news|"
+    r"date-?now|current-?date|today|clock|(?:^|\s)(?:header-?date|top-?date)|weather|other-?news|news-?other|more-?news|"
     r"same-?cate|cung-?chuyen-?muc|tin-?cung",
     re.IGNORECASE,
 )

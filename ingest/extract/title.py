@@ -88,6 +88,12 @@ def find_title(
             return near[0][1], near[0][0]
     if metas:
         return metas[0], None
+    if h1s and container is not None:
+        # No metadata title at all: the <h1> printed closest above the text (a category <h1> sits higher up, a
+        # "Tin liên quan" <h1> below it).
+        above = _closest_before(root, container, [el for el, text in h1s if len(_words(text)) >= 3])
+        if above is not None:
+            return text_of(above), above
     if h1s:
         return h1s[0][1], h1s[0][0]
     if container is not None:
@@ -198,6 +204,21 @@ def _displayed_headline(
         if score >= _MIN_SHARED and (best is None or key > best[:2]):
             best = (key[0], key[1], el)
     return best[2] if best is not None else None
+
+
+def _closest_before(root: HtmlElement, container: HtmlElement, wanted: list[HtmlElement]) -> HtmlElement | None:
+    """Of ``wanted``, the element last before ``container`` in document order (or first inside it)."""
+    if not wanted:
+        return None
+    pending = set(wanted)
+    found: HtmlElement | None = None
+    for el in root.iter():
+        if el is container:
+            inner = [w for w in wanted if inside(w, container)]
+            return found if found is not None else (inner[0] if inner else None)
+        if el in pending:
+            found = el
+    return found
 
 
 def _heading_before(container: HtmlElement, names: set[str]) -> HtmlElement | None:

@@ -80,6 +80,7 @@ def test_update_stamp_printed_first_is_not_the_publication_date() -> None:
         ("date_span_id_mentions_date.html", datetime(2012, 12, 21, 15, 20, tzinfo=VN_TZ)),  # "15:20 PM | 21/12/2012"
         ("date_split_siblings.html", datetime(2012, 12, 20, 16, 10, tzinfo=VN_TZ)),  # date and time in two spans
         ("date_entry_header.html", datetime(2021, 12, 15, 16, 30, tzinfo=VN_TZ)),  # <header class="entry-header">
+        ("date_article_header_class.html", datetime(2021, 12, 15, 16, 30, tzinfo=VN_TZ)),  # "longform-header-date"
     ],
 )
 def test_printed_date_near_the_headline(name: str, expected: datetime) -> None:
@@ -172,6 +173,12 @@ def test_section_suffix_is_not_part_of_the_title() -> None:
     assert raw.title == "Đường liên xã sạt lở sau mưa lớn"
 
 
+def test_category_h1_above_and_related_h1_below_are_not_the_title() -> None:
+    raw, norm = _run("title_category_h1_above.html", url="https://baokontum.com.vn/a-1.html")  # <title> = host
+    assert raw.title == "Sửa chữa đường liên xã trước mùa mưa"
+    assert norm["published"] == datetime(2012, 12, 20, 16, 10, tzinfo=VN_TZ)
+
+
 def test_site_name_is_never_the_title() -> None:
     raw, _ = _run("title_site_name_only.html", url="https://baokontum.com.vn/a-1.html")
     assert raw.title == "Sửa chữa đường liên xã trước mùa mưa"
@@ -209,6 +216,13 @@ def test_box_label_with_its_item_on_one_line_at_the_end() -> None:
     raw, _ = _run("", html=html)
     assert raw.body is not None
     assert raw.body.endswith(LAST)
+
+
+def test_embedded_story_card_at_the_end_is_not_body() -> None:
+    raw, _ = _run("body_embedded_story_card.html")  # a nested <article>: another story's link, picture and sapo
+    assert raw.body is not None
+    assert raw.body.endswith(LAST)
+    assert "Cây cầu dài" not in raw.body
 
 
 def test_a_label_in_mid_body_does_not_cut_the_paragraphs_after_it() -> None:
