@@ -31,7 +31,10 @@ _SECTION_PREFIX = re.compile(
 )
 _SITE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 _TITLE_ATTR = re.compile(r"title|headline|tieude|tieu-de|heading")
-_NOT_ARTICLE_ZONE = re.compile(r"comment|related|relate|lienquan|other|tinkhac|list|sidebar|widget|box-news")
+# Not "sidebar": VnExpress puts its article inside "sidebar-1".
+_NOT_ARTICLE_ZONE = re.compile(
+    r"comment|related|relate|lienquan|tinkhac|tin-khac|other-?news|box-news|(^|[\s_-])(list|other|widget)([\s_-]|$)"
+)
 _MIN_LEN, _MAX_LEN = 8, 300
 _NEAR_LEVELS = 4  # levels above the article container still searched for its displayed headline
 _MIN_SHARED = 0.6  # share of the shorter title's words a displayed headline must have in common with metadata
@@ -74,11 +77,16 @@ def find_title(
     for el, text in sorted(h1s, key=lambda pair: -len(pair[1])):
         if any(k.startswith(text.casefold()) for k in keys):
             return text, el
+    if container is not None:
+        # An edited headline in the article's <h1>; secondary copies (sticky bars, share boxes) keep the old one.
+        shown = _displayed_headline(root, container, h1s, metas, h1_only=True)
+        if shown is not None:
+            return text_of(shown), shown
     anchor = _headline_element(root, witnesses)
     if anchor is not None:
         return text_of(anchor), anchor
     if container is not None:
-        shown = _displayed_headline(root, container, h1s, metas)
+        shown = _displayed_headline(root, container, h1s, metas, h1_only=False)
         if shown is not None:
             return text_of(shown), shown
         # No element prints the metadata title (an SEO og:title): the one long <h1> next to the article is it.
@@ -179,7 +187,7 @@ def _shared(a: set[str], b: set[str]) -> float:
 
 
 def _displayed_headline(
-    root: HtmlElement, container: HtmlElement, h1s: list[tuple[HtmlElement, str]], metas: list[str]
+    root: HtmlElement, container: HtmlElement, h1s: list[tuple[HtmlElement, str]], metas: list[str], *, h1_only: bool
 ) -> HtmlElement | None:
     """A heading near the article that differs from the metadata titles but shares most of their words: the
     headline as edited after the metadata was written ("Tiêu đề mới" over an og:title that kept the old one)."""
@@ -188,7 +196,7 @@ def _displayed_headline(
     region = ancestor(container, _NEAR_LEVELS)
     meta_words = [_words(m) for m in metas]
     candidates: list[tuple[HtmlElement, str]] = [(el, t) for el, t in h1s if inside(el, region)]
-    for el in region.iter("h1", "h2", "h3", "div", "p", "span", "strong"):
+    for el in () if h1_only else region.iter("h1", "h2", "h3", "div", "p", "span", "strong"):
         if el.tag != "h1" and (el.tag in ("h2", "h3") or _TITLE_ATTR.search(attrs_of(el))) and len(el) <= 3:
             text = text_of(el)
             if _MIN_LEN <= len(text) <= _MAX_LEN and not inside(el, container) and not in_chrome(el):
