@@ -163,6 +163,11 @@ def test_displayed_headline_wins_over_lagging_metadata() -> None:
     assert norm["published"] == datetime(2012, 12, 20, 16, 10, tzinfo=VN_TZ)  # the headline anchors the date
 
 
+def test_edited_h1_beats_a_sticky_bar_printing_the_old_title() -> None:
+    raw, _ = _run("title_edited_h1_with_sticky_copy.html")
+    assert raw.title == "Kon Tum sửa gấp 120 km đường liên xã trước mùa mưa"
+
+
 def test_displayed_headline_in_a_div() -> None:
     raw, _ = _run("title_displayed_div.html")
     assert raw.title == "Kon Tum: gấp rút sửa đường liên xã ở các huyện"
