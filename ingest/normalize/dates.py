@@ -652,6 +652,7 @@ def _dateline_prefix_ok(prefix: str) -> bool:
 # "năm 2021" (the year spoken of) and full printed dates "14/12/2021": the years a text is about.
 _YEAR_WORD = re.compile(r"(?<![^\W\d_])năm\s+((?:19|20)\d\d)(?!\d)")
 _YEAR_IN_DATE = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]((?:19|20)\d\d)(?!\d)")
+_MIN_EVIDENCE = 2.0  # weight a year needs to move a date: a title mention, or two mentions or dates
 _EVIDENCE_SPAN = 25  # years before the fetch a page's evidence may point to (older ones are history, not the date)
 
 
@@ -660,8 +661,8 @@ def year_evidence(
 ) -> dict[int, float]:
     """Weighted counts of the years a page points to: ``texts`` are (text, weight) pairs read for "năm 2021" and
     full dates; ``dates`` are date strings printed elsewhere on the page (related items, comments, modified), each
-    counting 1 when it prints a year. Years more than one after the reference, far before it, and dates within a
-    day of it (a header clock, a "today" strip) are not evidence. Never raises."""
+    counting 1 when it prints a year. Years more than one after the reference and years far before it are not
+    evidence. Never raises."""
     ref = _aware(reference)
     low = max(_EARLIEST_YEAR, ref.year - _EVIDENCE_SPAN)
     counts: dict[int, float] = {}
@@ -680,7 +681,9 @@ def year_evidence(
             add(int(m.group(1)), weight)
     for raw in dates:
         got = parse_date(raw, reference=ref) if isinstance(raw, str) else None
-        if got is not None and not got.year_inferred and got.value < ref - _SKEW:
+        if got is not None and not got.year_inferred:
+            # A date of the fetch day (a "latest news" item, or a clock the extractor did not recognise) counts
+            # for the fetch year: it can only keep a date where the fetch time put it.
             add(got.value.year, 1.0)
     return counts
 
@@ -691,7 +694,8 @@ def evidence_year(parsed: ParsedDate, counts: dict[int, float]) -> int | None:
     The reference year (the latest year not after the fetch) stands while anything on the page supports it: a
     mention of that year, of the year before when the date is in January or February (year-end reviews), or of
     the year after when it is in November or December (next year's plans). Only a page that points elsewhere
-    entirely (an old article fetched years later) moves the date, to its most mentioned year (ties: the later).
+    entirely (an old article fetched years later) moves the date, to its most mentioned year (ties: the later), if
+    that year has a weight of at least two (a title mention, or two mentions or dates).
     """
     if not parsed.year_inferred or not counts:
         return None
@@ -703,4 +707,6 @@ def evidence_year(parsed: ParsedDate, counts: dict[int, float]) -> int | None:
         support += counts.get(year + 1, 0.0)
     if support > 0:
         return None
-    return max((y for y in counts if y < year), key=lambda y: (counts[y], y), default=None)
+    best = max((y for y in counts if y < year), key=lambda y: (counts[y], y), default=None)
+    # One stray mention is not enough to move a date away from where the fetch time puts it.
+    return best if best is not None and counts[best] >= _MIN_EVIDENCE else None

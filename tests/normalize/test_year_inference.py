@@ -62,9 +62,15 @@ def test_page_dates_give_the_year_when_the_text_has_none() -> None:
     assert _day(raw, LATE) == (date(2019, 6, 14), True)
 
 
-def test_clock_dates_on_the_fetch_day_are_not_evidence() -> None:
-    raw = {"body": "Sáng 14/6, Sở Giao thông họp.", "page_dates": ["08/03/2026 08:55", "(10/06/2019)"]}
-    assert _day(raw, LATE) == (date(2019, 6, 14), True)
+def test_a_date_of_the_fetch_year_on_the_page_keeps_the_fetch_year() -> None:
+    # A "latest news" item of the fetch day: the page is fresh, whatever its related items say.
+    raw = {"body": "Sáng 7/3, Sở Giao thông họp.", "page_dates": ["08/03/2026 08:55", "(10/06/2019)", "01/06/2019"]}
+    assert _day(raw, LATE) == (date(2026, 3, 7), True)
+
+
+def test_one_stray_mention_does_not_move_a_date() -> None:
+    raw = {"body": "Sáng 14/6, Sở Giao thông họp về kế hoạch đã đề ra từ năm 2019."}
+    assert _day(raw, LATE) == (date(2025, 6, 14), True)
 
 
 def test_history_long_before_the_fetch_does_not_move_a_date() -> None:
@@ -86,3 +92,4 @@ def test_evidence_counts_and_choice() -> None:
     assert evidence_year(parsed, counts) == 2021
     assert evidence_year(parsed, {}) is None
     assert evidence_year(parsed, {2025: 1.0}) is None  # the fetch-based year (2025) is supported
+    assert evidence_year(parsed, {2019: 1.0}) is None  # too little to move it
