@@ -42,7 +42,8 @@ ORDERS: tuple[str, ...] = ("newest", "oldest", "fetched", "id")
 # The ``ingest extract`` fields (DESIGN.md), in its order, then the stored-row extras.
 EXTRACT_FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "site", "title", "lead", "body", "language", "published", "published_raw",
-    "published_precision", "part_of_day", "modified", "modified_raw", "authors", "byline_raw", "author_roles",
+    "published_precision", "part_of_day", "published_year_inferred",
+    "modified", "modified_raw", "authors", "byline_raw", "author_roles",
     "organizations", "source", "category", "tags", "images", "encoding",
 )  # fmt: skip
 RECORD_FIELDS: tuple[str, ...] = ("id", *EXTRACT_FIELDS, "fetched_at", "duplicate_of")
@@ -170,6 +171,7 @@ def _record(article: Article, source: str | None, people: list[tuple[str, str]],
         "published_raw": article.published_raw,
         "published_precision": article.published_precision,
         "part_of_day": article.part_of_day,
+        "published_year_inferred": bool(article.published_year_inferred),
         "modified": _iso(article.modified_at),
         "modified_raw": article.modified_raw,
         "authors": names,
