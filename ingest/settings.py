@@ -54,6 +54,8 @@ FEED_EXPORTERS = {
 
 # Logs: INFO is readable for a cron job; DEBUG per request is too noisy for unattended runs.
 LOG_LEVEL = os.environ.get("INGEST_LOG_LEVEL", "INFO")
+# Items are logged without their raw page: a drop is one line (reason, URL, site), not ~100 KB of repr.
+LOG_FORMATTER = "ingest.logformatter.ReadableLogFormatter"
 
 # Development cache (`-s HTTPCACHE_ENABLED=1`): off by default so scheduled runs see fresh pages.
 HTTPCACHE_ENABLED = False
