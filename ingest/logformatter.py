@@ -72,6 +72,19 @@ def item_summary(item: Any) -> str:
     return _cut(", ".join(shown), LINE_CHARS)
 
 
+class _Summary:
+    """``item_summary(item)``, computed only when the line is written: Scrapy asks for a scraped line for every item,
+    and at INFO (the default) it is never written."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: Any) -> None:
+        self.item = item
+
+    def __str__(self) -> str:
+        return item_summary(self.item)
+
+
 def drop_reason(message: str, url: str) -> tuple[str | None, str]:
     """The reason a ``DropItem`` message starts with (``short_body: URL`` -> ``short_body``), or None, and what the
     message says beside it and the URL, on one line and short."""
@@ -123,7 +136,7 @@ class ReadableLogFormatter(LogFormatter):
         return {
             "level": logging.DEBUG,
             "msg": "Scraped %(url)s (site %(site)s): %(fields)s",
-            "args": {"url": url, "site": site, "fields": item_summary(item)},
+            "args": {"url": url, "site": site, "fields": _Summary(item)},
         }
 
     def item_error(
