@@ -34,18 +34,15 @@ from ingest.db.models import (
 )
 from ingest.db.search import Narrowing, newest_match_ids, search_condition
 from ingest.db.store import DEFAULT_ROLE
-from ingest.normalize import VN_TZ, search_key
+from ingest.normalize import search_key
+
+# The record's field lists are ingest.records'; importers of ingest.query (the CLI) read them here too.
+from ingest.records import EXTRACT_FIELDS as EXTRACT_FIELDS
+from ingest.records import RECORD_FIELDS as RECORD_FIELDS
+from ingest.records import article_record, iso
 
 Order = Literal["newest", "oldest", "fetched", "id"]
 ORDERS: tuple[str, ...] = ("newest", "oldest", "fetched", "id")
-
-# The ``ingest extract`` fields (DESIGN.md), in its order, then the stored-row extras.
-EXTRACT_FIELDS: tuple[str, ...] = (
-    "url", "canonical_url", "site", "title", "lead", "body", "language", "published", "published_raw",
-    "published_precision", "part_of_day", "modified", "modified_raw", "authors", "byline_raw", "author_roles",
-    "organizations", "source", "category", "tags", "images", "encoding",
-)  # fmt: skip
-RECORD_FIELDS: tuple[str, ...] = ("id", *EXTRACT_FIELDS, "fetched_at", "duplicate_of")
 
 # Rows fetched per round trip while streaming (authors and organisations are loaded per chunk, not per row).
 _CHUNK = 500
@@ -68,10 +65,6 @@ class Filters:
     include_duplicates: bool = False
     limit: int | None = None
     order: Order = "newest"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(VN_TZ).isoformat() if value is not None else None
 
 
 def province_sites(province: str) -> list[str]:
@@ -151,13 +144,12 @@ def _people(session: Session, ids: Sequence[int]) -> tuple[dict[int, list[tuple[
 
 
 def _record(article: Article, source: str | None, people: list[tuple[str, str]], orgs: list[str]) -> dict[str, Any]:
-    names = list(dict.fromkeys(name for name, _ in people))
     roles: dict[str, list[str]] = {}
     for name, role in people:
         # The store files a name printed without a role under DEFAULT_ROLE; `ingest extract` lists only printed roles.
         if role != DEFAULT_ROLE:
             roles.setdefault(name, []).append(role)
-    return {
+    values = {
         "id": article.id,
         "url": article.url,
         "canonical_url": article.canonical_url,
@@ -166,24 +158,26 @@ def _record(article: Article, source: str | None, people: list[tuple[str, str]],
         "lead": article.lead,
         "body": article.body,
         "language": article.language,
-        "published": _iso(article.published_at),
+        "published": article.published_at,
         "published_raw": article.published_raw,
         "published_precision": article.published_precision,
         "part_of_day": article.part_of_day,
-        "modified": _iso(article.modified_at),
+        "modified": article.modified_at,
         "modified_raw": article.modified_raw,
-        "authors": names,
+        "authors": [name for name, _ in people],
         "byline_raw": article.byline_raw,
         "author_roles": roles,
         "organizations": orgs,
         "source": source,
-        "category": list(article.category or []),
-        "tags": list(article.tags or []),
-        "images": list(article.images or []),
+        "category": article.category,
+        "tags": article.tags,
+        "images": article.images,
         "encoding": article.html_encoding,
-        "fetched_at": _iso(article.fetched_at),
+        "fetched_at": article.fetched_at,
         "duplicate_of": article.duplicate_of,
     }
+    # One serialisation for a stored row and a crawled item (`scrapy crawl -O`): ingest.records.
+    return article_record(values)
 
 
 def _records(session: Session, articles: Sequence[Article]) -> list[dict[str, Any]]:
@@ -296,8 +290,8 @@ def stats(engine: Engine) -> list[dict[str, Any]]:
                 "site": site,
                 "articles": int(count),
                 "near_duplicates": int(dupes or 0),
-                "latest_published": _iso(latest_at),
-                "last_run": _iso(run["finished_at"] or run["started_at"]) if run else None,
+                "latest_published": iso(latest_at),
+                "last_run": iso(run["finished_at"] or run["started_at"]) if run else None,
                 "last_run_status": run["status"] if run else None,
                 "share_dated": round(int(dated or 0) / count, 3) if count else 0.0,
                 "share_with_author": round(int(authored or 0) / count, 3) if count else 0.0,
@@ -340,7 +334,7 @@ def runs(engine: Engine, limit: int = 20, *, spider: str | None = None) -> list[
             stmt = stmt.where(CrawlRun.spider == spider)
         found = [_run_dict(run) for run in session.scalars(stmt)]
     for run in found:
-        run["started_at"], run["finished_at"] = _iso(run["started_at"]), _iso(run["finished_at"])
+        run["started_at"], run["finished_at"] = iso(run["started_at"]), iso(run["finished_at"])
     return found
 
 
@@ -355,7 +349,7 @@ def site_health(engine: Engine, names: Iterable[str]) -> dict[str, dict[str, Any
         ok, run = last_ok.get(name), last.get(name)
         out[name] = {
             "articles": int(counts.get(name, 0)),
-            "last_success": _iso(ok["finished_at"]) if ok else None,
+            "last_success": iso(ok["finished_at"]) if ok else None,
             "last_status": run["status"] if run else None,
             "last_yield": run["items_stored"] if run else None,
         }
