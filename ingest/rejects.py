@@ -48,10 +48,13 @@ _CHECK_EVERY = 200
 
 
 class RejectItem(DropItem):
-    """A ``DropItem`` for a page that is kept as a reject: ``reason`` (a code) and ``detail`` (for people)."""
+    """A ``DropItem`` for a page that is kept as a reject: ``reason`` (a code) and ``detail`` (for people).
+
+    Scrapy logs a dropped item with its whole repr (the page's HTML and text included) at ``log_level``: DEBUG by
+    default, since the recorder logs one short INFO line per kept page instead."""
 
     def __init__(
-        self, reason: str, detail: str | None = None, *, message: str | None = None, log_level: str = "INFO"
+        self, reason: str, detail: str | None = None, *, message: str | None = None, log_level: str = "DEBUG"
     ) -> None:
         super().__init__(message or reason, log_level=log_level)
         self.reason = reason
