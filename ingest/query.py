@@ -1,4 +1,5 @@
-"""Read (and re-derive) stored articles: the functions behind ``ingest query|show|stats|runs|export|reprocess``.
+"""Read (and re-derive) stored articles and rejected pages: the functions behind ``ingest
+query|show|stats|runs|export|reprocess|rejects``.
 
 Pure-ish functions over an engine: each takes an engine and plain values and returns plain dicts, so the CLI, a
 notebook and the tests share one implementation. Every SQL statement is built with SQLAlchemy and bound

@@ -125,16 +125,17 @@ class RejectRecorder:
         self.record(reject_of_item(item, "pipeline_error", _describe(failure.value or Exception("unknown error"))))
 
     def spider_error(self, failure: Failure, response: Response | Failure, **_kw: Any) -> None:
-        if not isinstance(response, Response) or DISCOVERED_BY_META not in response.meta:
+        request = response.request if isinstance(response, Response) else None
+        if request is None or DISCOVERED_BY_META not in request.meta:
             return  # not a page requested as an article (a listing, a feed): Scrapy's log and stats have it
+        assert isinstance(response, Response)
         self._stat("ingest/dropped/extract_error")
-        site = getattr(self.crawler.spider, "site", None)
         self.record(
             Reject(
                 url=response.url,
                 reason="extract_error",
                 detail=_describe(failure.value or Exception("unknown error")),
-                site=getattr(site, "name", None),
+                site=_site_name(self.crawler.spider, response.url),
                 fetched_at=datetime.now(UTC),
                 http_status=response.status,
                 html=response.body,
@@ -221,6 +222,16 @@ class RejectRecorder:
             return
         if engine is not None and engine.running:
             deferred_from_coro(engine.close_spider_async(reason=DB_ERROR_REASON))
+
+
+def _site_name(spider: Any, url: str) -> str | None:
+    """The registry site of the page: the news spider's own, or the one the article spider finds for the URL."""
+    site = getattr(spider, "site", None)
+    site_for = getattr(spider, "site_for", None)
+    if site is None and callable(site_for):
+        site = site_for(url)
+    name = getattr(site, "name", None)
+    return name if isinstance(name, str) else None
 
 
 def _describe(exc: BaseException) -> str:

@@ -32,7 +32,7 @@ def dev_set_articles() -> list[tuple[str, Path, dict[str, object]]]:
 
 
 @pytest.mark.slow
-def test_article_spider_stores_every_dev_set_article(tmp_path: Path) -> None:
+def test_article_spider_stores_every_dev_set_article(db_url: str, tmp_path: Path) -> None:
     pages = dev_set_articles()
     assert len(pages) >= 12  # the dev set's 10 articles and pages-more's (it only grows)
     server = PageServer()
@@ -41,7 +41,6 @@ def test_article_spider_stores_every_dev_set_article(tmp_path: Path) -> None:
         served = path if path not in server.routes else f"/{i}{path}"
         server.routes[served] = html_reply(file.read_bytes(), "text/html")
     served_paths = list(server.routes)
-    db_url = f"sqlite:///{tmp_path / 'news.db'}"
     with server.serve() as base:
         urls = [base + p for p in served_paths]
         (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
