@@ -478,7 +478,8 @@ REJECT_FIELDS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class RejectFilters:
-    """Which rejected pages: ``site``/``reason`` None means all; resolved ones (stored after all) only when asked."""
+    """Which rejected pages: ``site``/``reason`` None means all (an empty ``site`` list: none); resolved ones (stored
+    after all) only when asked."""
 
     site: Sequence[str] | None = None
     reason: str | None = None
@@ -490,7 +491,7 @@ def _reject_conditions(filters: RejectFilters) -> list[ColumnElement[bool]]:
     from ingest.db.models import RejectedPage
 
     conditions: list[ColumnElement[bool]] = []
-    if filters.site:
+    if filters.site is not None:
         conditions.append(RejectedPage.site.in_(list(filters.site)))
     if filters.reason:
         conditions.append(RejectedPage.reason == filters.reason)

@@ -334,7 +334,7 @@ def _reprocess_rejected(db_url: str, sites: tuple[str, ...], limit: int | None, 
         raise BadInput(f"--limit must be 0 or more, not {limit}")
     engine = open_engine(db_url, write=True)
     with database_errors(db_url):
-        chosen = list(sites)
+        chosen: list[str] | None = list(sites) or None
         if chosen:
             known = set(_registry_names()) | set(q.reject_sites(engine))
             for site in chosen:
@@ -342,10 +342,12 @@ def _reprocess_rejected(db_url: str, sites: tuple[str, ...], limit: int | None, 
                     raise BadInput(f"unknown site {site!r}: {close_matches(site, known)}")
         if kw.get("province"):
             try:
-                chosen += q.province_sites(kw["province"])
+                in_province = q.province_sites(kw["province"])
             except q.QueryError as exc:
                 raise BadInput(str(exc)) from exc
-        filters = q.RejectFilters(site=chosen or None, limit=limit or None)
+            # Both given: the sites named that are in the province (as for articles, both conditions hold).
+            chosen = [s for s in chosen if s in in_province] if chosen else in_province
+        filters = q.RejectFilters(site=chosen, limit=limit or None)
         if dry_run:
             n = q.count_rejects(engine, filters)
             click.echo(f"{n} rejected pages would be reprocessed")

@@ -78,6 +78,10 @@ def test_reprocess_rejected_dry_run_then_for_real(rejects_db: str) -> None:
     assert dry.exit_code == 0, dry.output
     assert dry.output.strip() == "2 rejected pages would be reprocessed"
     assert len(listed(rejects_db)) == 3  # nothing changed
+    by_province = run("reprocess", "--rejected", "--dry-run", "--db", rejects_db, "--province", "Gia Lai")
+    assert by_province.output.strip() == "1 rejected pages would be reprocessed"
+    both = run("reprocess", "--rejected", "--dry-run", "--db", rejects_db, "--site=kontumtv", "--province=Gia Lai")
+    assert both.output.strip() == "0 rejected pages would be reprocessed"  # kontumtv is not in Gia Lai
 
     done = run("reprocess", "--rejected", "--db", rejects_db)
     assert done.exit_code == 0, done.output
