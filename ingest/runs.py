@@ -2,7 +2,8 @@
 
 At ``spider_opened`` it inserts a ``running`` row and puts its id in the stats as ``ingest/run_id`` (the store
 stamps articles with it); at ``spider_closed`` (after the pipelines have flushed) it records the end time, the
-status, the finish reason, the stats, the drops per reason and the number of articles written. Status:
+status, the finish reason, the stats, the drops per reason, the number of articles written and the number of pages
+kept as rejects (``ingest/rejected``, written by ``ingest.rejects.RejectRecorder``). Status:
 ``failed`` (``ingest_db_error`` or any database error in the store), ``cancelled`` (shutdown), ``limited`` (a
 CLOSESPIDER_* limit), ``finished`` (otherwise, including reasons a spider chose); the status is also in the stats as
 ``ingest/run_status``.
@@ -149,6 +150,7 @@ class CrawlRunRecorder:
                     run.items_stored = sum(
                         int(stats.get(k, 0)) for k in ("ingest/stored", "ingest/updated", "ingest/duplicate_near")
                     )
+                    run.items_rejected = int(stats.get("ingest/rejected", 0))
         except SQLAlchemyError:
             logger.exception("could not record the end of run %s in %s", self.run_id, self.db_url)
         finally:

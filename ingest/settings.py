@@ -75,8 +75,11 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
-# One crawl_runs row per spider run (start, end, status, stats, drops), and the run id for the store.
+# One crawl_runs row per spider run (start, end, status, stats, drops), and the run id for the store. Pages fetched
+# as articles but not stored are kept in rejected_pages; the reject recorder comes first so that, when the run ends,
+# its last database error (if any) is counted before the run recorder reads the stats.
 EXTENSIONS = {
+    "ingest.rejects.RejectRecorder": 400,
     "ingest.runs.CrawlRunRecorder": 500,
 }
 

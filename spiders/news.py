@@ -57,7 +57,7 @@ from ingest.discovery import (
     same_site,
 )
 from ingest.extract import extract_article
-from ingest.items import ArticleItem
+from ingest.items import DISCOVERED_BY_META, ArticleItem
 from ingest.normalize import VN_TZ, canonical_url, normalize_article
 from ingest.registry import Site, load_sites
 
@@ -132,6 +132,15 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
         html=response.body,
         **raw,
     )
+
+
+def drop_not_html(spider: scrapy.Spider, response: Response) -> None:
+    """Count and log an article request answered with something that is not a web page (a PDF, an image): there is
+    no HTML to keep as a reject, so it is a counted drop (``ingest/dropped/not_html``), never a silent one."""
+    kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no Content-Type"
+    spider.logger.info("not an HTML page, dropped: %s (%s, %d bytes)", response.url, kind, len(response.body))
+    if spider.crawler.stats is not None:
+        spider.crawler.stats.inc_value("ingest/dropped/not_html")
 
 
 def write_stats(spider: scrapy.Spider) -> None:
@@ -284,10 +293,11 @@ class NewsSpider(scrapy.Spider):
         return site.is_article_url(url) if site.article_patterns else True
 
     def article_request(
-        self, url: str, *, when: datetime | None = None, published: datetime | None = None
+        self, url: str, *, via: str | None = None, when: datetime | None = None, published: datetime | None = None
     ) -> scrapy.Request | None:
-        """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
-        not due for a re-check."""
+        """A request for an article URL found ``via`` a route of ``ArticleItem.discovered_by`` ("pattern", "feed",
+        ...; None: unknown, so the validate stage's listing test applies), or None when it was seen in this run, is
+        out of range, or is stored and not due for a re-check."""
         key = self._key(url)
         if key in self._seen:
             if published is not None and len(self._listed_dates) < _LATE_DATES_MAX:
@@ -302,14 +312,18 @@ class NewsSpider(scrapy.Spider):
             if not self.known.needs_fetch(url, recheck_after_hours=hours):
                 self._stat("ingest/skipped_known")
                 return None
-        meta = {LISTED_DATE: published} if published is not None else None
+        # How the URL was found travels with the request (and its redirects) to the item: a page requested as an
+        # article is judged as one (pipelines/validate.py), and kept as a reject if its callback fails.
+        meta: dict[str, Any] = {DISCOVERED_BY_META: via} if via is not None else {}
+        if published is not None:
+            meta[LISTED_DATE] = published
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
-    def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request]:
+    def _entries(self, entries: Iterable[Entry], via: str) -> Iterable[scrapy.Request]:
         for entry in entries:
             if not self.is_entry_url(entry.url):
                 continue
-            request = self.article_request(entry.url, when=entry.date, published=entry.published)
+            request = self.article_request(entry.url, via=via, when=entry.date, published=entry.published)
             if request is not None:
                 yield request
 
@@ -318,7 +332,7 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         entries = parse_feed(response.body, response.url)
         self._stat("ingest/discovery/feed_entries", len(entries))
-        yield from self._entries(entries)
+        yield from self._entries(entries, "feed")
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
@@ -341,7 +355,7 @@ class NewsSpider(scrapy.Spider):
                     yield self._sitemap_request(entry.url)
             return
         self._stat("ingest/discovery/sitemap_entries", len(doc.entries))
-        yield from self._entries(doc.entries)
+        yield from self._entries(doc.entries, "sitemap")
 
     def _wp_request(self, root: str, page: int, stale: int = 0) -> scrapy.Request:
         url = (
@@ -355,7 +369,7 @@ class NewsSpider(scrapy.Spider):
     def parse_wp_json(self, response: Response, page: int, root: str, stale: int = 0) -> Iterable[scrapy.Request]:
         entries = parse_wp_posts(response.body)
         self._stat("ingest/discovery/api_entries", len(entries))
-        yield from self._entries(entries)
+        yield from self._entries(entries, "api")
         total = response.headers.get(b"X-WP-TotalPages")
         last_page = int(total) if total and total.isdigit() else None
         if not entries or (last_page is not None and page >= last_page):
@@ -377,8 +391,10 @@ class NewsSpider(scrapy.Spider):
             link_selector=self.site.selectors.get("links"),
         )
         self._stat("ingest/discovery/listing_links", len(page.article_urls))
+        # is_article_link takes the site's patterns when it has any, else its `links` selector (listing_page).
+        via = "pattern" if self.site.article_patterns else "selector"
         for url in page.article_urls:
-            request = self.article_request(url)
+            request = self.article_request(url, via=via)
             if request is not None:
                 yield request
         stale = self._stale(page.article_urls, stale, "listing")
@@ -422,8 +438,9 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:
         item = build_item(response, self.site)
         if item is None:
-            self._stat("ingest/skipped_not_html")
+            drop_not_html(self, response)
             return
+        item.discovered_by = response.meta.get(DISCOVERED_BY_META)
         keys = {self._key(response.url)}
         if response.request is not None:
             keys.add(self._key(response.request.url))

@@ -136,7 +136,8 @@ class SiteResult:
             f"{self.site}: {self.problem or 'ok'}; pages {s.get('downloader/response_count', 0)}, "
             f"new {s.get('ingest/stored', 0)}, updated {s.get('ingest/updated', 0)}, "
             f"already stored {s.get('ingest/skipped_known', 0) + s.get('ingest/unchanged', 0)}, "
-            f"dropped {sum(v for k, v in s.items() if k.count('/') == 2 and k.startswith('ingest/dropped/'))}, "
+            f"dropped {sum(v for k, v in s.items() if k.count('/') == 2 and k.startswith('ingest/dropped/'))} "
+            f"(kept as rejects {s.get('ingest/rejected', 0)}), "
             f"{self.seconds:.0f}s"
         )
 

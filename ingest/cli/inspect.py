@@ -93,7 +93,9 @@ def stats_cmd(as_json: bool, db_url: str) -> None:
 @db_option
 @clean_errors
 def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None:
-    """Recent crawl runs, newest first: spider, start, end, status, finish reason, pages, articles, drops.
+    """Recent crawl runs, newest first: spider, start, end, status, finish reason, pages, articles, rejects, drops.
+
+    "rejected" counts pages fetched as articles but kept out of the articles table (see `ingest rejects`).
 
     \b
     Examples:
@@ -107,7 +109,8 @@ def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    columns = ("id", "spider", "started", "finished", "status", "reason", "pages", "stored", "errors", "drops")
+    columns = ("id", "spider", "started", "finished", "status", "reason", "pages", "stored", "rejected", "errors",
+               "drops")  # fmt: skip
     print_rows(
         columns,
         [
@@ -120,6 +123,7 @@ def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None
                 r["finish_reason"],
                 r["pages"],
                 r["items_stored"],
+                r["items_rejected"],
                 r["errors"],
                 " ".join(f"{k}={v}" for k, v in sorted(r["drops"].items())),
             )
