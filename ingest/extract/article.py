@@ -34,7 +34,7 @@ from ingest.extract.metadata import (
     split_list,
 )
 from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of, unescape
-from ingest.normalize import find_dateline, parse_byline
+from ingest.normalize import find_dateline, parse_byline, search_key
 
 log = logging.getLogger(__name__)
 
@@ -446,14 +446,18 @@ def _structured_authors(meta: Meta, site: set[str]) -> list[str]:
 
 
 def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta, url: str) -> str | None:
-    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác")."""
+    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác").
+
+    The structured list replaces the printed byline only when it names every printed person and more: metadata
+    that names someone else (the editor, the CMS account) loses to the signature on the page.
+    """
     if html_byline and structured:
         try:
-            printed = {n.casefold() for n in parse_byline(html_byline).names}
+            printed = {search_key(n) for n in parse_byline(html_byline).names}
         except Exception:  # a normaliser bug must not lose the byline
             printed = set()
-        missing = [n for n in structured if squash(n).casefold() not in printed]
-        if missing and len(structured) > len(printed):
+        listed = {search_key(n) for n in structured}
+        if printed and printed < listed:
             return " - ".join(structured)
         return html_byline
     if html_byline:

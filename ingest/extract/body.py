@@ -117,6 +117,7 @@ _BYLINE_WORDS = {
     "lược", "trình", "bày", "đồ", "họa", "hoạ", "video", "clip", "tác", "giả", "phóng", "viên",
 }  # fmt: skip
 _END_PUNCT = re.compile(r"[.!?:;…\"”]$")
+_INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?){1,4}(?:[^\W\d_][\w]*\.?)?$")
 _BOILER_WRAPPER = re.compile(r"comment|related|(^|\s)footer")  # not "sidebar": VnExpress's article is in "sidebar-1"
 _SCORE_DOWN = re.compile(r"comment|binhluan|ykien|related|sidebar|footer|menu|other|tinkhac|list")
 _SCORE_UP = re.compile(r"content|article|detail|body|entry|post|text|news|main|story")
@@ -454,8 +455,8 @@ def _aligned_right(el: HtmlElement | None, container: HtmlElement) -> bool:
 
 def looks_like_name_line(text: str) -> bool:
     """A short line of capitalised words, as bylines are ("CTV Hiền Lương", "Tin, ảnh: Vũ Phương Thảo")."""
-    if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")")):
-        return False
+    if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")") and not _INITIALS.match(text)):
+        return False  # a sentence ends with a full stop; initials ("H.V.", "N.T.") end with their own dot
     words = _words(text)
     if not words or len(words) > 12:
         return False

@@ -286,7 +286,7 @@ def _title_case(name: str) -> str:
 
 def _unbracket(part: str) -> str:
     """Drop a bracket whose partner lies outside ``part``: "(Ảnh: Quang Trung)" splits into "(" and "Quang Trung)"."""
-    part = part.strip()
+    part = part.strip().rstrip("([ ").lstrip(")] ")
     while part.endswith((")", "]")) and part.count(part[-1]) > part.count("(" if part[-1] == ")" else "["):
         part = part[:-1].rstrip()
     while part.startswith(("(", "[")) and part.count(part[0]) > part.count(")" if part[0] == "(" else "]"):
