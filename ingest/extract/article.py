@@ -225,7 +225,7 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         repeats = {squash(v).casefold() for v in (out.lead, title) if v}
         while blocks and _repeats(squash(blocks[0].text).casefold(), repeats):
             blocks = blocks[1:]
-        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_byline)
+        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_signature)
         out.body = "\n\n".join(b.text for b in blocks) or None
         if tail_byline:
             html_byline = tail_byline
@@ -399,6 +399,17 @@ def _is_byline(raw: str) -> bool:
     except Exception:  # a normaliser bug must not lose the whole page
         return False
     return bool(parsed.names or parsed.source or parsed.is_group)
+
+
+def _is_signature(raw: str) -> bool:
+    """A byline, or an agency or office signing the story on its own ("TTXVN", "Trung tâm Y tế huyện")."""
+    if _is_byline(raw):
+        return True
+    try:
+        parsed = parse_byline(raw)
+    except Exception:  # a normaliser bug must not lose the whole page
+        return False
+    return bool(parsed.organizations) and len(raw) <= 60
 
 
 def _byline_elements(

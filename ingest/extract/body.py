@@ -480,10 +480,18 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
     """
     taken: list[str] = []
     end = len(blocks)
-    for index in range(len(blocks) - 1, max(-1, len(blocks) - 4), -1):
+    trailers = 0
+    # An editor's note or promo line after the signature ("* Mời bạn đọc vào chuyên mục ...") stays in the body,
+    # and the signature before it is still the byline.
+    while trailers < 2 and len(blocks) - trailers > 1 and _is_trailer(blocks[len(blocks) - 1 - trailers]):
+        trailers += 1
+    last = len(blocks) - trailers
+    for index in range(last - 1, max(-1, last - 4), -1):
         block = blocks[index]
         text = block.text
         if len(text) > 120:
+            break
+        if index > 0 and _attribution(text, blocks[index - 1].text):
             break
         italic_ratio = block.italic_chars / max(1, len(text.replace(" ", "")))
         styled = _aligned_right(block.element, container) or block.bold_ratio > 0.6 or italic_ratio > 0.6
@@ -501,4 +509,20 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
             break  # at most two plain lines ("Nhóm PV" / "Theo Infonet")
     if not taken:
         return blocks, None
-    return blocks[:end], "\n".join(taken)
+    return blocks[:end] + blocks[last:], "\n".join(taken)
+
+
+# Lines printed after the signature: an asterisked editor's note, a reading invitation, a "see also" pointer.
+_TRAILER = re.compile(r"^(?:\*|\(\*\)|mời (?:quý )?(?:bạn đọc|độc giả)\b|>>|xem thêm\b|đọc thêm\b)", re.IGNORECASE)
+# Forms of address that introduce the person a quote is from ("Anh Y Blơ Niê", "Cô Hoa"), never a reporter.
+_ADDRESS = re.compile(r"^[\-–—(\s]*(?:anh|chị|em|cô|thầy|ông|bà|chú|bác|cụ|cháu|già|mẹ|bạn)\s", re.IGNORECASE)
+_CLOSING_QUOTE = re.compile(r"[”\"»’]\s*[.!?…]?\s*$")
+
+
+def _is_trailer(block: Block) -> bool:
+    return len(block.text) <= 200 and (_TRAILER.match(block.text) is not None or block.link_ratio > 0.5)
+
+
+def _attribution(text: str, previous: str) -> bool:
+    """A line naming who spoke the quote that ends the paragraph before it ("Anh Nguyễn Văn Ba, nông dân")."""
+    return _CLOSING_QUOTE.search(previous) is not None and _ADDRESS.match(text) is not None and len(text.split()) >= 3

@@ -162,3 +162,38 @@ def test_metadata_author_used_when_nothing_is_printed() -> None:
     head = _ld({"@type": "Person", "name": "Phạm Linh"})
     _, norm = _run(frame(paragraphs(), head=head))
     assert norm["authors"] == ["Phạm Linh"]
+
+
+# --- signatures: an agency alone, and a note printed after the signature ----------------------------------------
+
+
+def test_agency_signature_wins_over_a_metadata_person() -> None:
+    # The structured "Person" is the agency plus its street address; the page is signed by the agency only.
+    head = _ld({"@type": "Person", "name": "TTXVN - Lý Thường Kiệt, Hà Nội"})
+    raw, norm = _run(frame(paragraphs("<p><strong>TTXVN</strong></p>"), head=head))
+    assert norm["authors"] == []
+    assert norm["organizations"] == ["TTXVN"]
+    assert raw.body is not None
+    assert not raw.body.endswith("TTXVN")
+
+
+def test_source_line_wins_over_a_metadata_person() -> None:
+    head = _ld({"@type": "Person", "name": "Nguyễn Quản Trị"})
+    _, norm = _run(frame(paragraphs('<p style="text-align:right">Theo Vietnamnet</p>'), head=head))
+    assert norm["authors"] == []
+    assert norm["source"] == "VietNamNet"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "* Mời bạn đọc vào chuyên mục Y tế xem các tin, bài liên quan.",
+        "(*) Bài viết có sử dụng tư liệu của Bảo tàng tỉnh.",
+        'Xem thêm: <a href="/a.html">Bão số 3 đổ bộ vào đất liền</a>',
+    ],
+)
+def test_signature_before_a_trailing_note(note: str) -> None:
+    raw, norm = _run(frame(paragraphs("<p><strong>Minh Anh</strong></p>", f"<p>{note}</p>")))
+    assert norm["authors"] == ["Minh Anh"]
+    assert raw.body is not None
+    assert "Minh Anh" not in raw.body
