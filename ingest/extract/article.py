@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
+from ingest.extract import fallback as fallback_mod
 from ingest.extract.decode import decode_page
 from ingest.extract.legacy import detect_legacy_font
 from ingest.extract.metadata import (
@@ -68,6 +69,9 @@ class Extracted:
     images: list[dict[str, Any]] = field(default_factory=list)
     encoding: str | None = None
     legacy_encoding: str | None = None  # "vni" | "tcvn3" when the text was typed for a pre-Unicode font
+    # The body came from the generic text-density extraction (``ingest.extract.fallback``): the body finder gave
+    # none or too little. The crawl counts these (``ingest/extract/fallback_body``).
+    fallback_body: bool = False
 
 
 _LEAD_SELECTORS = (
@@ -230,6 +234,13 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         if tail_byline:
             html_byline = tail_byline
 
+    if len(out.body or "") < fallback_mod.FALLBACK_BELOW:
+        # Nothing or too little from the body finder: the generic text-density extraction gets a go.
+        dense, dense_byline = _fallback_body(utf8, {squash(v).casefold() for v in (out.lead, title) if v})
+        if dense and len(dense) > len(out.body or ""):
+            out.body, out.fallback_body = dense, True
+            html_byline = dense_byline or html_byline
+
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
@@ -247,6 +258,23 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     legacy = detect_legacy_font("\n\n".join(v for v in (out.title, out.lead, out.body) if v))
     out.legacy_encoding = legacy.name if legacy is not None else None
     return out
+
+
+def _fallback_body(utf8: bytes, repeats: set[str]) -> tuple[str | None, str | None]:
+    """The body and trailing byline by text density (``ingest.extract.fallback``), cleaned as the primary body is.
+
+    The page is parsed again: the first tree's container was cleaned in place by the body finder, which may be
+    what lost the text (rare pages only, so the second parse costs little overall).
+    """
+    root = parse(utf8)
+    if root is None:
+        return None, None
+    lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
+    blocks = body_mod.strip_boilerplate_blocks(fallback_mod.density_blocks(root))
+    while blocks and _repeats(squash(blocks[0].text).casefold(), repeats):
+        blocks = blocks[1:]
+    blocks, byline = body_mod.take_trailing_byline(blocks, root, _is_signature)
+    return "\n\n".join(b.text for b in blocks) or None, byline
 
 
 def _repeats(text: str, repeats: set[str]) -> bool:

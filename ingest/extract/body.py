@@ -116,6 +116,8 @@ _BYLINE_WORDS = {
     "và", "ảnh", "tin", "bài", "theo", "tổng", "hợp", "thực", "hiện", "nguồn", "nhóm", "của", "từ", "biên", "dịch",
     "lược", "trình", "bày", "đồ", "họa", "hoạ", "video", "clip", "tác", "giả", "phóng", "viên",
 }  # fmt: skip
+# Markup printed as text (an ad tag pasted into a text field, escaped HTML): never article text.
+MARKUP_TEXT = re.compile(r"</?(?:a|img|div|span|p|script|iframe|br)\b[^<>]{0,200}>|<!--", re.IGNORECASE)
 _END_PUNCT = re.compile(r"[.!?:;…\"”]$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?){1,4}(?:[^\W\d_][\w]*\.?)?$")
 _BOILER_WRAPPER = re.compile(r"comment|related|(^|\s)footer")  # not "sidebar": VnExpress's article is in "sidebar-1"
@@ -431,6 +433,8 @@ def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
             continue
         if text.startswith((">>", "»", "> >")) and block.link_ratio > 0.3:
             continue
+        if "<" in text and MARKUP_TEXT.search(text):
+            continue  # an ad tag or escaped HTML printed as text
         if in_box and block.link_ratio > 0.5:
             continue
         in_box = False
