@@ -29,7 +29,7 @@ from pathlib import Path
 from ingest.extract import extract_article
 from ingest.extract.body import strip_boilerplate_blocks, take_trailing_byline
 from ingest.extract.decode import decode_page
-from ingest.extract.fallback import density_blocks
+from ingest.extract.fallback import density_blocks, trim_after
 from ingest.extract.tree import parse
 
 _DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "dev-set"
@@ -69,6 +69,7 @@ def _density(html: bytes, url: str) -> str | None:
         return None
     blocks = strip_boilerplate_blocks(density_blocks(root))
     blocks, _ = take_trailing_byline(blocks, root, lambda raw: False)
+    blocks = trim_after(blocks)
     return "\n\n".join(b.text for b in blocks)
 
 

@@ -212,6 +212,10 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.lead = text_of(lead_el) if lead_el is not None else None
 
     html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
+    if html_byline is None and title_el is not None:
+        # No author element of a known kind: a name printed beside the date under the headline is the byline
+        # (kept as a last resort: a signature at the end of the body, found below, wins).
+        html_byline, byline_els = _byline_by_date(title_el, container)
 
     if container is not None:
         for el in (title_el, lead_el, *byline_els):
@@ -274,6 +278,7 @@ def _fallback_body(utf8: bytes, repeats: set[str]) -> tuple[str | None, str | No
     while blocks and _repeats(squash(blocks[0].text).casefold(), repeats):
         blocks = blocks[1:]
     blocks, byline = body_mod.take_trailing_byline(blocks, root, _is_signature)
+    blocks = fallback_mod.trim_after(blocks)
     return "\n\n".join(b.text for b in blocks) or None, byline
 
 
@@ -461,6 +466,58 @@ def _byline_elements(
             if _is_byline(text):
                 return text, [el]
     return None, []
+
+
+_DATE_OR_TIME = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\b\d{1,2}:\d{2}\b")
+_HEADER_SPAN = 60  # elements after the headline searched for the byline beside the date
+_INLINE_BYLINE_TAGS = {"a", "span", "div", "p", "strong", "b", "em", "i", "li", "address", "small", "font"}
+
+
+def _byline_by_date(title_el: HtmlElement, container: HtmlElement | None) -> tuple[str | None, list[HtmlElement]]:
+    """A short name beside the printed date in the block after the headline ("<a>Nguyên Minh</a> - 07/03/2026").
+
+    Generic: no class is read. The element must hold a short line that parses as a byline with a person's name,
+    and its own text, its parent's or a sibling's must hold a date or a time; the search stops where the body
+    starts (the container, or a paragraph of prose).
+    """
+    seen = 0
+    started = False
+    for el in title_el.getroottree().getroot().iter():
+        if el is title_el:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str):
+            continue
+        seen += 1
+        if seen > _HEADER_SPAN or el is container:
+            break
+        if el.tag not in _INLINE_BYLINE_TAGS or any(isinstance(c.tag, str) and c.tag in _BLOCKISH for c in el):
+            continue
+        text = text_of(el)
+        if len(text) > 200:
+            break  # the body (or a sapo) has started
+        if not 3 <= len(text) <= 60 or not _beside_date(el, text):
+            continue
+        try:
+            names = parse_byline(text).names
+        except Exception:  # a normaliser bug must not lose the page
+            names = []
+        if names and not _in_chrome(el):
+            return text, [el]
+    return None, []
+
+
+_BLOCKISH = {"div", "p", "ul", "ol", "table", "section", "article", "h1", "h2", "h3", "li"}
+
+
+def _beside_date(el: HtmlElement, text: str) -> bool:
+    if _DATE_OR_TIME.search(text):
+        return True
+    parent = el.getparent()
+    near = [n for n in (el.getprevious(), el.getnext()) if n is not None]
+    if any(_DATE_OR_TIME.search(squash(n.text_content())[:80]) for n in near):
+        return True
+    return parent is not None and bool(_DATE_OR_TIME.search(squash(el.tail)))
 
 
 def _ancestry(el: HtmlElement) -> str:

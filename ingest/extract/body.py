@@ -134,6 +134,7 @@ class Block:
     link_chars: int = 0
     bold_chars: int = 0
     italic_chars: int = 0
+    after_run: bool = False  # appended after the fallback's densest run only as a byline candidate
 
     @property
     def link_ratio(self) -> float:

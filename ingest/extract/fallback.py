@@ -58,7 +58,17 @@ def density_blocks(root: HtmlElement) -> list[Block]:
         if isinstance(el, HtmlElement) and el.getparent() is not None and is_hidden(el):
             remove(el)
     blocks = blocks_of(page)
-    return _best_run(blocks)
+    start, end = _best_run(blocks)
+    run = blocks[start:end]
+    # The signature often scores below the cost of a block ("Tin, ảnh: Vũ Phương Thảo"), so it falls just outside
+    # the run: up to two short, link-free lines after the run go along for the byline step, which either lifts them
+    # out as the byline or (``trim_after``) drops them again.
+    for block in blocks[end : end + 2]:
+        if len(block.text) > 120 or block.link_ratio > 0.3:
+            break
+        run.append(block)
+        block.after_run = True
+    return run
 
 
 def _score(block: Block) -> float:
@@ -70,8 +80,15 @@ def _score(block: Block) -> float:
     return plain - _LINK_WEIGHT * block.link_chars - cost
 
 
-def _best_run(blocks: list[Block]) -> list[Block]:
-    """Kadane's maximum-sum contiguous subsequence over the block scores."""
+def trim_after(blocks: list[Block]) -> list[Block]:
+    """``blocks`` without the lines ``density_blocks`` appended after the run that the byline step left there."""
+    while blocks and blocks[-1].after_run:
+        blocks = blocks[:-1]
+    return blocks
+
+
+def _best_run(blocks: list[Block]) -> tuple[int, int]:
+    """Kadane's maximum-sum contiguous subsequence over the block scores: (start, end) indexes."""
     best_sum, best_start, best_end = 0.0, 0, 0
     run_sum, run_start = 0.0, 0
     for index, block in enumerate(blocks):
@@ -80,4 +97,4 @@ def _best_run(blocks: list[Block]) -> list[Block]:
         run_sum += _score(block)
         if run_sum > best_sum:
             best_sum, best_start, best_end = run_sum, run_start, index + 1
-    return blocks[best_start:best_end]
+    return best_start, best_end

@@ -162,6 +162,7 @@ _NOT_NAMES = frozenset(
         "bs",
     }
 )
+_WEEKDAY = re.compile(r"^(?:thu (?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat)$")
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
 _TRAILING_JUNK = " \t\n|/:,;-–—\"'”’"
@@ -303,6 +304,8 @@ def _clean_name(part: str) -> str | None:
     part = _TITLES.sub("", part).strip()
     if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 5:
         return None
+    if _WEEKDAY.match(search_key(part)):
+        return None  # "Thứ Hai, 24/12/2012": the date line beside a byline, not a person
     if any(not w[0].isupper() for w in part.split()) or search_key(part) in _NOT_NAMES or _HONORIFIC.match(part):
         # Every word of a Vietnamese name is capitalised; anything else is a CMS login ("yennhi"), a sentence
         # fragment ("Hội nghị diễn ra thành công") or a placeholder ("Bút danh").

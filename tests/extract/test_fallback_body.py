@@ -105,3 +105,14 @@ def test_threshold_is_above_the_article_page_minimum() -> None:
     # A body the validate stage would call "not an article" (fewer than 200 characters) always asks for the fallback.
     assert is_article_page.__kwdefaults__ is not None
     assert is_article_page.__kwdefaults__["min_body_chars"] <= FALLBACK_BELOW
+
+
+def test_fallback_signature_followed_by_related_links() -> None:
+    # The signature scores below a block's cost and sits just after the densest run, before a list of links.
+    links = "".join(f'<p style="text-align:left"><a href="/r{i}.html">Bài liên quan số {i}</a></p>' for i in range(4))
+    article = _widgets(PARA) + '<p style="text-align:right"><em>Tin, ảnh</em>: <strong>Vũ Phương Thảo</strong></p>'
+    raw = extract_article(frame(article + links, cls="entry-content"), URL, fetched_at=FETCHED)
+    assert raw.fallback_body is True
+    assert raw.byline_raw == "Tin, ảnh: Vũ Phương Thảo"
+    assert raw.body is not None
+    assert raw.body.endswith(PARA[3][-40:])

@@ -197,3 +197,41 @@ def test_signature_before_a_trailing_note(note: str) -> None:
     assert norm["authors"] == ["Minh Anh"]
     assert raw.body is not None
     assert "Minh Anh" not in raw.body
+
+
+# --- a byline printed beside the date under the headline ----------------------------------------------------------
+
+
+def _header_page(header: str, article: str) -> bytes:
+    # The frame's date line is replaced by ``header``, a neutral-class block between the headline and the body.
+    return frame(article).replace(b'<div class="q5">Th\xe1\xbb\xa9 n\xc4\x83m, 12/03/2026 08:30</div>', header.encode())
+
+
+@pytest.mark.parametrize(
+    ("header", "authors"),
+    [
+        ('<div class="r1"><a href="/tg/1">Nguyên Minh</a><span> - 12/03/2026 08:30</span></div>', ["Nguyên Minh"]),
+        ('<div class="r1"><span>Thu Hằng</span> <span>12/03/2026 08:30</span></div>', ["Thu Hằng"]),
+        ('<div class="r1">Ngọc Chí - 08:30, 12/03/2026</div>', ["Ngọc Chí"]),
+        # a weekday beside the date is not a name, and a date line alone is no byline
+        ('<div class="r1"><span>Thứ Năm</span>, <span>12/03/2026 08:30</span></div>', []),
+    ],
+)
+def test_byline_beside_the_date(header: str, authors: list[str]) -> None:
+    _, norm = _run(_header_page(header, paragraphs()))
+    assert norm["authors"] == authors
+
+
+def test_signature_at_the_end_wins_over_a_name_beside_the_date() -> None:
+    header = '<div class="r1"><span>Trần Văn Biên</span> <span>12/03/2026 08:30</span></div>'
+    _, norm = _run(_header_page(header, paragraphs('<p style="text-align:right"><b>Hà Thu</b></p>')))
+    assert norm["authors"] == ["Hà Thu"]
+
+
+def test_name_in_the_menu_beside_a_clock_is_not_a_byline() -> None:
+    # A header clock and a title-cased menu item sit before the headline: only what follows the headline counts.
+    page = frame(paragraphs()).replace(
+        b'<div class="q1">', b'<div class="q0"><a href="/">Minh Anh</a> 08:30</div><div class="q1">'
+    )
+    _, norm = _run(page)
+    assert norm["authors"] == []
