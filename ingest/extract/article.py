@@ -36,6 +36,7 @@ from ingest.extract.metadata import (
 )
 from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of, unescape
 from ingest.normalize import find_dateline, parse_byline, search_key
+from ingest.normalize.bylines import person_shaped
 
 log = logging.getLogger(__name__)
 
@@ -502,7 +503,8 @@ def _byline_by_date(title_el: HtmlElement, container: HtmlElement | None) -> tup
             names = parse_byline(text).names
         except Exception:  # a normaliser bug must not lose the page
             names = []
-        if names and not _in_chrome(el):
+        # Every name must read as a person's: a title-cased section ("Thời Sự") or outlet beside a date is not.
+        if names and all(person_shaped(n) for n in names) and not _in_chrome(el):
             return text, [el]
     return None, []
 

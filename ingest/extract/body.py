@@ -518,7 +518,12 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
 
 
 # Lines printed after the signature: an asterisked editor's note, a reading invitation, a "see also" pointer.
-_TRAILER = re.compile(r"^(?:\*|\(\*\)|mời (?:quý )?(?:bạn đọc|độc giả)\b|>>|xem thêm\b|đọc thêm\b)", re.IGNORECASE)
+# A bare web address (the outlet's own, printed under the signature) is one too.
+_TRAILER = re.compile(
+    r"^(?:\*|\(\*\)|mời (?:quý )?(?:bạn đọc|độc giả)\b|>>|xem thêm\b|đọc thêm\b"
+    r"|(?:https?://|www\.)\S+$|[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)(?:/\S*)?$)",
+    re.IGNORECASE,
+)
 # Forms of address that introduce the person a quote is from ("Anh Y Blơ Niê", "Cô Hoa"), never a reporter.
 _ADDRESS = re.compile(r"^[\-–—(\s]*(?:anh|chị|em|cô|thầy|ông|bà|chú|bác|cụ|cháu|già|mẹ|bạn)\s", re.IGNORECASE)
 _CLOSING_QUOTE = re.compile(r"[”\"»’]\s*[.!?…]?\s*$")

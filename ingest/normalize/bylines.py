@@ -119,7 +119,11 @@ _ROLE_LOOKUP = [(re.compile(rf"(?:{p})", re.IGNORECASE), roles) for p, roles in 
 _PERSON_ROLE = {"ctv": "contributor", "pv": "reporter", "btv": "editor", "phóng viên": "reporter"}
 _TITLES = re.compile(
     r"^(?:(?:pgs|gs|ts|ths|bs|bsck[i12]*|ck[i12]+|ks|ls|ns|nsưt|nsnd|đại tá|thượng tá|trung tá|thiếu tá|nhà báo|nhà thơ"
-    r"|nhà văn)(?:\.\s*|\s*,\s*|\s+))+",
+    r"|nhà văn"
+    # the same titles written out ("Bác sĩ Nguyễn Trung Cấp", "Phó giáo sư, Tiến sĩ ...")
+    r"|phó giáo sư|giáo sư|tiến s[ĩỹ]|thạc s[ĩỹ]|bác s[ĩỹ](?: chuyên khoa (?:i{1,2}|[12]))?|dược s[ĩỹ]|kỹ sư|kĩ sư"
+    r"|luật sư|nghệ s[ĩỹ] (?:nhân dân|ưu tú)|thầy thuốc (?:nhân dân|ưu tú)|lương y|nhà nghiên cứu|nhà giáo)"
+    r"(?:\.\s*|\s*,\s*|\s+))+",
     re.IGNORECASE,
 )
 _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
@@ -137,7 +141,7 @@ _HONORIFIC = re.compile(r"^(?:ông|bà|cô|thầy|chị|chú|bác|cụ|cháu|cá
 # A job title after a name makes the line an attribution ("Nguyễn Văn A - Giám đốc Sở Y tế"), not a credit.
 _POSITION = re.compile(
     r"^(?:phó\s+|nguyên\s+|quyền\s+)?(?:trưởng|giám đốc|tổng giám đốc|chủ tịch|bí thư|hiệu trưởng|hiệu phó|giáo viên|"
-    r"cô giáo|thầy giáo|chủ nhiệm|thứ trưởng|bộ trưởng|chánh|cán bộ|nhân viên|chuyên viên|bác sĩ|điều dưỡng|"
+    r"cô giáo|thầy giáo|chủ nhiệm|thứ trưởng|bộ trưởng|chánh|cán bộ|nhân viên|chuyên viên|điều dưỡng|"
     r"người dân|nông dân|học sinh|sinh viên|chiến sĩ|đội trưởng|tổ trưởng|già làng|chuyên gia|nghệ nhân|"
     r"đại diện|đại biểu|ủy viên|uỷ viên|chỉ huy|giảng viên|phụ huynh|chủ hộ|chủ cơ sở|công nhân)\b",
     re.IGNORECASE,
@@ -175,8 +179,8 @@ _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx]
 _XODANG = re.compile(r"\s+tơplôu\b.*$", re.IGNORECASE)
 
 
-# Words of newspaper titles ("Lao Động", "Giáo dục & Thời đại", "Hà Nội Mới", "Pháp luật Việt Nam"), with their
-# accents: a capitalised pair of syllables reads like a pen name ("Lệ Chi") unless it is one of these. Accents keep
+# Words of newspaper titles ("Lao Động", "Giáo dục & Thời đại", "Hà Nội Mới", "Pháp luật Việt Nam") and of site
+# sections, with their accents: a capitalised pair of syllables reads like a pen name ("Lệ Chi") unless it is one of these. Accents keep
 # people apart from them ("Tiến Phong" is a name, "Tiền Phong" a paper).
 _OUTLET_WORDS = frozenset(
     normalize_text(w).lower()
@@ -191,6 +195,9 @@ _OUTLET_WORDS = frozenset(
         "ngân hàng", "du lịch", "người cao tuổi", "dân sinh", "dân tộc", "miền núi", "thiếu niên", "nhi đồng",
         "hoa học trò", "mực tím", "điện ảnh", "ngôi sao", "việt nam", "thời nay", "bạn đọc", "cựu chiến binh",
         "vietnam", "online", "news", "times", "post", "plus", "daily", "press", "media", "tv", "radio", "magazine",
+        # section names, printed title-cased beside dates ("Thời Sự - 12/03/2026"): never a person either
+        "thời sự", "thế giới", "chính trị", "quốc tế", "giải trí", "trong nước", "y tế", "quân sự", "địa phương",
+        "xe", "nhịp sống", "tiêu điểm", "bất động sản", "tài chính", "video", "podcast", "infographic",
     )
 )  # fmt: skip
 _OUTLET_STARTS = re.compile(r"^(?:báo|tờ|trang|tạp chí|đài|cổng|kênh|tuần báo|nhật báo|thời báo|hãng)\s", re.I)

@@ -190,6 +190,8 @@ def test_source_line_wins_over_a_metadata_person() -> None:
         "* Mời bạn đọc vào chuyên mục Y tế xem các tin, bài liên quan.",
         "(*) Bài viết có sử dụng tư liệu của Bảo tàng tỉnh.",
         'Xem thêm: <a href="/a.html">Bão số 3 đổ bộ vào đất liền</a>',
+        "https://baotinh.example.vn/",  # the outlet's address printed under the signature
+        "baotinh.example.vn",
     ],
 )
 def test_signature_before_a_trailing_note(note: str) -> None:
@@ -234,4 +236,11 @@ def test_name_in_the_menu_beside_a_clock_is_not_a_byline() -> None:
         b'<div class="q1">', b'<div class="q0"><a href="/">Minh Anh</a> 08:30</div><div class="q1">'
     )
     _, norm = _run(page)
+    assert norm["authors"] == []
+
+
+def test_section_name_beside_the_date_is_not_a_byline() -> None:
+    _, norm = _run(
+        _header_page('<div class="r1"><a href="/thoi-su">Thời Sự</a> - 12/03/2026 08:30</div>', paragraphs())
+    )
     assert norm["authors"] == []
