@@ -180,8 +180,8 @@ _XODANG = re.compile(r"\s+tơplôu\b.*$", re.IGNORECASE)
 
 
 # Words of newspaper titles ("Lao Động", "Giáo dục & Thời đại", "Hà Nội Mới", "Pháp luật Việt Nam") and of site
-# sections, with their accents: a capitalised pair of syllables reads like a pen name ("Lệ Chi") unless it is one of these. Accents keep
-# people apart from them ("Tiến Phong" is a name, "Tiền Phong" a paper).
+# sections, with their accents: a capitalised pair of syllables reads like a pen name ("Lệ Chi") unless it is one
+# of these. Accents keep people apart from them ("Tiến Phong" is a name, "Tiền Phong" a paper).
 _OUTLET_WORDS = frozenset(
     normalize_text(w).lower()
     for w in (
