@@ -103,7 +103,8 @@ def normalize_article(
     Returns ``title``, ``lead``, ``body`` (normalised text), ``published`` (aware datetime or None),
     ``published_precision``, ``part_of_day``, ``modified``, ``authors``, ``author_roles``, ``organizations``,
     ``source``, ``canonical_url``, ``category`` and ``tags``. When ``published_raw`` gives no date, the body's
-    dateline does; when the byline names nobody, ``authors_hint`` (structured author names) does.
+    dateline does; when the byline signs nobody (no name, group, organisation or source), ``authors_hint``
+    (structured author names) does.
     ``reference`` is the fetch time (see :func:`ingest.normalize.parse_date`); ``month_first`` and the URL flags
     are per-site settings.
 
@@ -138,7 +139,9 @@ def normalize_article(
     authors = list(byline.names)
     roles = {k: list(v) for k, v in byline.roles.items()}
     organizations = list(byline.organizations)
-    if not authors and not byline.is_group:
+    # Structured authors stand in only for a byline that signs nothing: a printed signature of an agency, an office
+    # or an upstream source ("TTXVN", "Theo Vietnamnet") wins over metadata that names someone else.
+    if not authors and not byline.is_group and not byline.organizations and not byline.source:
         for hint in _strings(raw.get("authors_hint")):
             hinted = parse_byline(hint)  # structured data can carry a role prefix ("Bài và ảnh: Thu Hà")
             for name in hinted.names:
