@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Final, Literal
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
 
@@ -313,7 +314,7 @@ def url_shape(url: str) -> Shape:
             return shape("article", 2, "slug-hex")
         if seg.words and (seg.id_digits >= 5 or (seg.id_digits == 4 and seg.words >= 2)):
             return shape("article", 2, "slug-id")
-    for seg, after in zip(segs, segs[1:], strict=False):
+    for seg, after in pairwise(segs):
         if seg.token == "{id}" and after.words >= 3:
             return shape("article", 2, "id-slug")
     if last.id_digits >= 9:
@@ -382,7 +383,7 @@ def _strip_page_extension(base: str) -> str:
     """``/thoi-su.html`` and ``/thoi-su`` name one listing (``-p2.html`` bases keep the extension)."""
     parts = urlsplit(base)
     m = _EXT_RE.match(parts.path)
-    return urlunsplit((parts.scheme, parts.netloc, m.group("stem") if m else parts.path, parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, str(m.group("stem")) if m else parts.path, parts.query, ""))
 
 
 def next_page(current: str, candidates: Iterable[str]) -> tuple[str | None, list[str]]:
