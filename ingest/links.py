@@ -595,13 +595,15 @@ def _decide(url: str, link: _Link, shape: Shape, article_templates: dict[str, in
         sure = supported or link.in_content or title_like
         return out("article", "high" if sure else "medium", shape.reason)
     if shape.kind == "article":
-        if supported:
+        # A weaker shape needs the page: its template must be the content area's article shape, and the link itself
+        # must be in the content area (a footer's long-slug policy page shares a postname site's template).
+        if supported and link.in_content:
             return out("article", "high" if supported >= 2 * MIN_TEMPLATE_SUPPORT else "medium", f"{shape.reason}+page")
         return out("other", "low", f"{shape.reason} unconfirmed")
     if shape.kind == "listing":
         return out("listing", "medium", shape.reason)
     # An unknown shape: an article only when many content links share its template under title-like texts.
-    if supported >= 2 * MIN_TEMPLATE_SUPPORT and title_like:
+    if supported >= 2 * MIN_TEMPLATE_SUPPORT and title_like and link.in_content:
         return out("article", "medium", "template")
     return out("other", "low", shape.reason)
 
