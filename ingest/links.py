@@ -172,6 +172,8 @@ class PageForm:
     prefix: str
     suffix: str
     number: int
+    # The page marker as a regex for a registry ``listing_patterns`` entry: ``[?&]page=\d+``, ``/trang-\d+\.html$``.
+    pattern: str = ""
 
     def url(self, number: int) -> str:
         return f"{self.prefix}{number}{self.suffix}"
@@ -356,7 +358,10 @@ def page_form(url: str) -> PageForm | None:
                 p for p in parts.query.split("&") if p and p.split("=", 1)[0].lower() != m.group("key").lower()
             )
             base = urlunsplit((parts.scheme, parts.netloc, parts.path, rest, ""))
-            return PageForm(base, whole[: start + m.start("n")], whole[start + m.end("n") :], int(m.group("n")))
+            pattern = r"[?&]" + _escape(m.group("key")) + r"=\d+(?:&|$)"
+            return PageForm(
+                base, whole[: start + m.start("n")], whole[start + m.end("n") :], int(m.group("n")), pattern
+            )
     for form in _PATH_PAGE:
         m = form.search(parts.path)
         if m:
@@ -366,8 +371,15 @@ def page_form(url: str) -> PageForm | None:
             base = urlunsplit((parts.scheme, parts.netloc, base_path, parts.query, ""))
             prefix = urlunsplit((parts.scheme, parts.netloc, parts.path[:start], "", ""))
             suffix = parts.path[end:] + (f"?{parts.query}" if parts.query else "")
-            return PageForm(base, prefix, suffix, int(m.group("n")))
+            marker = _escape(parts.path[m.start() : start])
+            pattern = marker + r"\d+" + _escape(post.rstrip("/")) + "/?$"
+            return PageForm(base, prefix, suffix, int(m.group("n")), pattern)
     return None
+
+
+def _escape(text: str) -> str:
+    """``re.escape`` without the escapes a reader of the registry does not need (``-`` outside a class)."""
+    return re.escape(text).replace("\\-", "-")
 
 
 def _same_listing(a: str, b: str) -> bool:
@@ -658,12 +670,14 @@ def pattern_for_template(template: str) -> str:
     path, _, query = template.partition("?")
     out = []
     for piece in re.split(r"(\{[a-z]+\})", path):
-        out.append(_TOKEN_RE[piece] if piece in _TOKEN_RE else re.escape(piece))
+        out.append(_TOKEN_RE[piece] if piece in _TOKEN_RE else _escape(piece))
     regex = "^https?://[^/]+" + "".join(out)
+    if regex.endswith("/") and len(out) > 1:
+        regex = regex[:-1] + "/?"  # the same page is often linked with and without its trailing slash
     if query:
         pieces = []
         for pair in query.split("&"):
             key, _, value = pair.partition("=")
-            pieces.append(re.escape(key) + "=" + (_TOKEN_RE.get(value, re.escape(value)) if value else ""))
+            pieces.append(_escape(key) + "=" + (_TOKEN_RE.get(value, _escape(value)) if value else ""))
         regex += r"\?" + "&".join(pieces)
     return regex + "$"
