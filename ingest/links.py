@@ -227,6 +227,8 @@ def _digits_token(seg: str) -> str:
         return "{yyyymmdd}"
     if n <= 2:
         return "{n}"
+    if n >= 8:
+        return "{longid}"
     return "{id}" if n >= 4 else "{num}"
 
 
@@ -243,9 +245,10 @@ def _segment(seg: str) -> _Seg:
     """A path segment (extension already removed) as a template token with what it carries."""
     if seg.isdigit():
         token = _digits_token(seg)
-        return _Seg(token, id_digits=len(seg) if token in ("{id}", "{num}") else 0)
+        return _Seg(token, id_digits=len(seg) if token in ("{id}", "{longid}", "{num}") else 0)
     m = _SLUG_HEX.match(seg)
-    if m and not m.group("hex").isdigit():
+    # "-a9f5bad" is a hex id; "-d538952" is a letter prefix and a decimal id (below).
+    if m and not re.fullmatch(r"[a-f]*\d+", m.group("hex")):
         return _Seg("{slug}-{hex}", words=len(_words(m.group("slug"))), hex_id=True)
     m = _SLUG_ID.match(seg)
     # A trailing year ("...-nam-2025", "aqua-warriors-2025") is a word of the slug, not an id.
@@ -253,7 +256,9 @@ def _segment(seg: str) -> _Seg:
         words = len(_words(m.group("slug")))
         pre = m.group("pre").lower()
         digits = len(m.group("id"))
-        id_token = "{id}" if digits >= 4 else "{num}"
+        # Ids of 8+ digits (timestamps, VCCorp's 18) apart from shorter ones: a site's topic pages often carry short
+        # ids beside its articles' long ones, and a learned pattern must keep them apart.
+        id_token = "{longid}" if digits >= 8 else "{id}" if digits >= 4 else "{num}"
         return _Seg(f"{{slug}}-{pre}{id_token}", words=words, id_digits=digits, prefix=pre)
     words = len(_words(seg))
     return _Seg("{slug}" if words > SECTION_WORDS else "{w}", words=words)
@@ -317,7 +322,7 @@ def url_shape(url: str) -> Shape:
         if seg.words and (seg.id_digits >= 5 or (seg.id_digits == 4 and seg.words >= 2)):
             return shape("article", 2, "slug-id")
     for seg, after in pairwise(segs):
-        if seg.token == "{id}" and after.words >= 3:
+        if seg.token in ("{id}", "{longid}") and after.words >= 3:
             return shape("article", 2, "id-slug")
     if last.id_digits >= 9:
         return shape("article", 2, "long-id")
@@ -328,7 +333,9 @@ def url_shape(url: str) -> Shape:
     # Shapes the page must confirm.
     if has_id and any(_ID_KEY.search(k) and v.isdigit() and len(v) >= 3 for k, v in pairs):
         return shape("article", 1, "query-id")
-    if any(s.token == "{id}" for s in segs) and (last.words >= 2 or last.token == "{id}" or len(segs) >= 2):
+    if any(s.token in ("{id}", "{longid}") for s in segs) and (
+        last.words >= 2 or last.id_digits >= 4 or len(segs) >= 2
+    ):
         return shape("article", 1, "numeric-segment")
     if last.words > SECTION_WORDS:
         return shape("article", 1, "long-slug")
@@ -657,6 +664,7 @@ _TOKEN_RE: Final = {
     "{n}": r"\d{1,2}",
     "{num}": r"\d{1,3}",
     "{id}": r"\d{4,}",
+    "{longid}": r"\d{8,}",
     "{w}": r"[^/?#]+",
     "{slug}": r"[^/?#]+",
     "{hex}": r"[0-9a-f]{6,16}",
