@@ -221,7 +221,11 @@ class CheckReport:
                     "cms_evidence": a.cms_evidence,
                     "registry_knows_links": a.registry_knows,
                     "articles_registry": {"count": len(a.registry_links), "urls": a.registry_links},
-                    "articles_generic": {"count": len(generic), "high_confidence": len(a.generic.high), "urls": generic},
+                    "articles_generic": {
+                        "count": len(generic),
+                        "high_confidence": len(a.generic.high),
+                        "urls": generic,
+                    },
                     "missed_by_registry": {"count": len(a.missed), "urls": a.missed},
                     "article_templates": a.generic.article_templates,
                     "listing_links": len(a.generic.listings),
