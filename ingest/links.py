@@ -666,7 +666,7 @@ _TOKEN_RE: Final = {
     "{id}": r"\d{4,}",
     "{longid}": r"\d{8,}",
     "{w}": r"[^/?#]+",
-    "{slug}": r"[^/?#]+",
+    "{slug}": r"(?:[^/?#-]+-){4,}[^/?#]+",  # five words or more (shorter slugs are sections, "{w}")
     "{hex}": r"[0-9a-f]{6,16}",
     "{s}": r"[^&#]*",
 }

@@ -159,6 +159,7 @@ class PageAnalysis:
     cms_evidence: list[str]
     proposed_article_patterns: list[str]
     proposed_listing_patterns: list[str]
+    proposed_skip_patterns: list[str]
     registry_knows: bool
 
 
@@ -234,6 +235,7 @@ class CheckReport:
                     "proposed": {
                         "article_patterns": a.proposed_article_patterns,
                         "listing_patterns": a.proposed_listing_patterns,
+                        "skip_patterns": a.proposed_skip_patterns,
                     },
                 }
             )
@@ -274,23 +276,36 @@ def _registry_links(site: Site, html: bytes, url: str, domains: tuple[str, ...])
     ).article_urls
 
 
-def propose_patterns(page: PageLinks, start_urls: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
-    """``article_patterns`` and ``listing_patterns`` learned from a classified page: one regex per article template
-    (the most used first) that matches no listing or other link of the page and no start URL; one per pagination
-    form seen."""
+def propose_patterns(page: PageLinks, start_urls: tuple[str, ...] = ()) -> tuple[list[str], list[str], list[str]]:
+    """``article_patterns``, ``listing_patterns`` and ``skip_patterns`` learned from a classified page.
+
+    One regex per article template (the most used first) that matches every article link of its template and no
+    listing or other link of the content area nor a start URL. A regex may match a few links that appear only in the
+    navigation, header or footer (a postname site's long-slug policy page shares its articles' shape): those pages are
+    proposed as skip patterns. One listing pattern per pagination form seen."""
     articles = page.of_kind("article")
-    others = [link.url for link in page.links if link.kind != "article"] + list(start_urls)
+    content = [link.url for link in page.links if link.kind != "article" and link.in_content] + list(start_urls)
+    chrome = [link.url for link in page.links if link.kind != "article" and not link.in_content]
     counts = Counter(link.template for link in articles)
     proposed: list[str] = []
+    skips: list[str] = []
     covered: set[str] = set()
     for template, _ in counts.most_common():
         regex = pattern_for_template(template)
         if regex in proposed:
             continue
         members = [link.url for link in articles if link.template == template]
-        if not all(re.search(regex, u) for u in members) or any(re.search(regex, u) for u in others):
+        if not all(re.search(regex, u) for u in members) or any(re.search(regex, u) for u in content):
+            continue
+        caught = [u for u in chrome if re.search(regex, u)]
+        if len(caught) * 10 > len(members):
             continue
         proposed.append(regex)
+        for url in caught:
+            parts = urlsplit(url)
+            skip = "^https?://[^/]+" + re.escape(parts.path).replace("\\-", "-") + (r"\?" if parts.query else "$")
+            if skip not in skips:
+                skips.append(skip)
         covered.update(u for link in articles if re.search(regex, (u := link.url)))
         if len(covered) == len(articles):
             break
@@ -299,7 +314,7 @@ def propose_patterns(page: PageLinks, start_urls: tuple[str, ...] = ()) -> tuple
         form = page_form(url)
         if form is not None and form.pattern and form.pattern not in listing:
             listing.append(form.pattern)
-    return proposed, listing
+    return proposed, listing, skips
 
 
 def analyse_page(html: bytes, url: str, site: Site | None) -> PageAnalysis:
@@ -320,7 +335,7 @@ def analyse_page(html: bytes, url: str, site: Site | None) -> PageAnalysis:
     text = html.decode("utf-8", "replace")
     cms, evidence = detect_cms(text)
     starts = tuple(site.start_urls) if site is not None else ()
-    articles, listings = propose_patterns(generic, (*starts, url))
+    articles, listings, skips = propose_patterns(generic, (*starts, url))
     return PageAnalysis(
         url=url,
         registry_links=registry,
@@ -331,6 +346,7 @@ def analyse_page(html: bytes, url: str, site: Site | None) -> PageAnalysis:
         cms_evidence=evidence,
         proposed_article_patterns=articles,
         proposed_listing_patterns=listings,
+        proposed_skip_patterns=skips,
         registry_knows=knows,
     )
 
@@ -497,6 +513,9 @@ def entry_changes(report: CheckReport, site: Site, today: dt.date) -> dict[str, 
         if patterns != list(site.article_patterns):
             changes["article_patterns"] = patterns
             changes["example_urls"] = examples
+            skips = [*site.skip_patterns, *(p for p in a.proposed_skip_patterns if p not in site.skip_patterns)]
+            if skips != list(site.skip_patterns):
+                changes["skip_patterns"] = skips
     listing = list(site.listing_patterns)
     for regex in a.proposed_listing_patterns:
         if regex not in listing and not any(site.is_listing_url(u) for u in a.generic.page_links):
@@ -540,7 +559,11 @@ def write_entry(path: Path, name: str, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         if isinstance(value, list):
             array = tomlkit.array()
-            array.extend(value)
+            # Regexes as literal strings, as the registry writes them ('-\d+\.htm$', no doubled backslashes).
+            literal = key.endswith("_patterns")
+            array.extend(
+                tomlkit.string(v, literal=True) if literal and isinstance(v, str) and "'" not in v else v for v in value
+            )
             if len(value) > 2:
                 array.multiline(True)
             entry[key] = array

@@ -69,6 +69,8 @@ def print_report(report: CheckReport) -> None:
         rows.append(("next page", a.generic.next_url or "none found"))
         rows.append(("proposed article_patterns", "\n".join(a.proposed_article_patterns) or "none"))
         rows.append(("proposed listing_patterns", "\n".join(a.proposed_listing_patterns) or "none"))
+        if a.proposed_skip_patterns:
+            rows.append(("proposed skip_patterns", "\n".join(a.proposed_skip_patterns)))
     rows.append(("verdict", f"{report.verdict}: {report.explanation}"))
     print_rows(("check", "result"), rows)
 
