@@ -261,7 +261,7 @@ def _segment(seg: str) -> _Seg:
         id_token = "{longid}" if digits >= 8 else "{id}" if digits >= 4 else "{num}"
         return _Seg(f"{{slug}}-{pre}{id_token}", words=words, id_digits=digits, prefix=pre)
     words = len(_words(seg))
-    return _Seg("{slug}" if words > SECTION_WORDS else "{w}", words=words)
+    return _Seg("{title}" if words > SECTION_WORDS else "{w}", words=words)
 
 
 def _query_template(query: str) -> tuple[str, list[tuple[str, str]]]:
@@ -666,7 +666,8 @@ _TOKEN_RE: Final = {
     "{id}": r"\d{4,}",
     "{longid}": r"\d{8,}",
     "{w}": r"[^/?#]+",
-    "{slug}": r"(?:[^/?#-]+-){4,}[^/?#]+",  # five words or more (shorter slugs are sections, "{w}")
+    "{slug}": r"[^/?#]+",
+    "{title}": r"(?:[^/?#-]+-){4,}[^/?#]+",  # a slug of five words or more (shorter ones are sections, "{w}")
     "{hex}": r"[0-9a-f]{6,16}",
     "{s}": r"[^&#]*",
 }
