@@ -82,7 +82,7 @@ _LISTING_SEGMENTS: Final = frozenset(
         "tag", "tags", "the-tag", "tu-khoa", "tukhoa", "keyword", "keywords", "category", "categories", "chuyen-muc",
         "chuyenmuc", "danh-muc", "danhmuc", "chu-de", "chude", "topic", "topics", "tac-gia", "tacgia", "author",
         "authors", "search", "tim-kiem", "timkiem", "archive", "archives", "luu-tru", "dong-su-kien", "event",
-        "events", "collection", "collections", "chuyen-de", "hashtag",
+        "events", "collection", "collections", "chuyen-de", "hashtag", "su-kien",
     }
 )  # fmt: skip
 # Whole segments that are neither articles nor listings: contact, about, accounts, e-paper, feeds, admin, print.
@@ -589,7 +589,17 @@ def classify_links(html: bytes | str, base_url: str, domains: Iterable[str] | No
         support[shape.template] += 1
         if len(_words(link.text)) >= TITLE_WORDS or shape.slug_words >= TITLE_WORDS:
             titled[shape.template] += 1
-    article_templates = {tpl: n for tpl, n in support.items() if n >= MIN_TEMPLATE_SUPPORT and titled[tpl] * 2 >= n}
+    # A site has one article URL scheme (two across a migration). When links of a shape that decides alone already
+    # fill the content area, a weaker shape needs comparable support: a few long-slug sub-sections or event hubs
+    # beside forty "-a<id>.html" articles are not a second scheme.
+    strong_templates = {shapes[u].template for u in anchors if shapes[u].kind == "article" and shapes[u].strength >= 2}
+    strong = sum(1 for u, link in anchors.items() if link.in_content and shapes[u].template in strong_templates)
+    floor = max(MIN_TEMPLATE_SUPPORT, strong // 2)
+    article_templates = {
+        tpl: n
+        for tpl, n in support.items()
+        if n >= (MIN_TEMPLATE_SUPPORT if tpl in strong_templates else floor) and titled[tpl] * 2 >= n
+    }
 
     classified: list[LinkClass] = []
     for url, link in anchors.items():
