@@ -543,6 +543,51 @@ def entry_changes(report: CheckReport, site: Site, today: dt.date) -> dict[str, 
     return changes
 
 
+# Where a new key goes in an entry: after the first of these keys the entry has (the registry's usual order), so it
+# does not land after the comments that introduce the next entry.
+_PLACE_AFTER: Final[dict[str, tuple[str, ...]]] = {
+    "feeds": ("start_urls",),
+    "sitemaps": ("feeds", "start_urls"),
+    "article_patterns": ("cms", "wp_json", "sitemaps", "feeds", "start_urls"),
+    "listing_patterns": ("article_patterns", "cms"),
+    "skip_patterns": ("listing_patterns", "article_patterns", "cms"),
+    "example_urls": ("skip_patterns", "listing_patterns", "article_patterns", "cms"),
+    "evidence": ("confidence_detail", "confidence"),
+    "notes": ("expected_min_articles", "politeness", "verified"),
+}
+
+
+def set_key(entry: Any, key: str, value: Any) -> None:
+    """Set ``key`` in a tomlkit table: in place when present, else after its usual neighbour; lists of regexes as
+    literal strings (as the registry writes them: '-\\d+\\.htm$'), long lists one item a line."""
+    import tomlkit
+
+    item: Any = value
+    if isinstance(value, list):
+        array = tomlkit.array()
+        literal = key.endswith("_patterns")
+        array.extend(
+            tomlkit.string(v, literal=True) if literal and isinstance(v, str) and "'" not in v else v for v in value
+        )
+        if len(value) > 2:
+            array.multiline(True)
+        item = array
+    if key in entry:
+        entry[key] = item
+        return
+    container = entry.value if hasattr(entry, "value") else entry
+    body = container.body
+    positions = {k.key: i for i, (k, _) in enumerate(body) if k is not None}
+    after = next(
+        (positions[n] for n in _PLACE_AFTER.get(key, ()) if n in positions), max(positions.values(), default=-1)
+    )
+    if 0 <= after < len(body) - 1:
+        # tomlkit's public API only appends (after the comments that open the next entry): insert by position.
+        container._insert_at(after + 1, key, item)
+    else:
+        entry[key] = item
+
+
 def write_entry(path: Path, name: str, changes: dict[str, Any]) -> None:
     """Apply ``changes`` to site ``name`` in the registry file at ``path``, keeping its comments and key order
     (tomlkit); the result is validated before it replaces the file (a RegistryError leaves the file untouched)."""
@@ -557,18 +602,7 @@ def write_entry(path: Path, name: str, changes: dict[str, Any]) -> None:
     if entry is None:
         raise RegistryError([f"{path}: no site named {name!r}"])
     for key, value in changes.items():
-        if isinstance(value, list):
-            array = tomlkit.array()
-            # Regexes as literal strings, as the registry writes them ('-\d+\.htm$', no doubled backslashes).
-            literal = key.endswith("_patterns")
-            array.extend(
-                tomlkit.string(v, literal=True) if literal and isinstance(v, str) and "'" not in v else v for v in value
-            )
-            if len(value) > 2:
-                array.multiline(True)
-            entry[key] = array
-        else:
-            entry[key] = value
+        set_key(entry, key, value)
     new_text = tomlkit.dumps(doc)
     fd, tmp = tempfile.mkstemp(prefix=".sites-", suffix=".toml", dir=path.parent)
     try:

@@ -366,14 +366,18 @@ class NewsSpider(scrapy.Spider):
 
     def _sitemap_request(self, url: str, *, probe: bool = False) -> scrapy.Request:
         # Sitemaps may legitimately reach the protocol's 50 MB, far above the article limit DOWNLOAD_MAXSIZE.
-        meta: dict[str, Any] = {"download_maxsize": MAX_XML_BYTES}
+        # A missing sitemap (the registry's guess, a probe) is counted, not logged as an error.
+        meta: dict[str, Any] = {"download_maxsize": MAX_XML_BYTES, "handle_httpstatus_list": _MISSING}
         if probe:
-            meta.update(handle_httpstatus_list=_MISSING, sitemap_probe=True)
+            meta["sitemap_probe"] = True
         return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta=meta)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         if response.status in _MISSING:
-            self._stat("ingest/discovery/sitemap_probe_missing")
+            probe = response.meta.get("sitemap_probe")
+            self._stat("ingest/discovery/sitemap_probe_missing" if probe else "ingest/discovery/sitemap_missing")
+            if not probe:
+                self.logger.warning("sitemap %s answered %d: fix the registry entry", response.url, response.status)
             return
         doc = parse_sitemap(response.body, response.url)
         if response.meta.get("sitemap_probe"):
