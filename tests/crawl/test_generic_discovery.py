@@ -124,3 +124,42 @@ def test_autodiscovery_of_feeds_and_sitemaps(server: UnknownSitesServer, registr
     assert stats["ingest/discovery/sitemap_probe_found"] == 1
     assert stats["ingest/discovery/sitemap_probe_missing"] == 6
     assert stats["ingest/discovery/sitemap_entries"] == len(dated.articles)
+
+
+def test_listing_pages_without_article_links_fail_the_site(
+    server: UnknownSitesServer, registry: Path, tmp_path: Path
+) -> None:
+    """A start page with no article link (a maintenance page stands in for a site whose links all moved) fails the
+    site's crawl, and the message says which command shows what the site links to."""
+    site = server.sites["portal"]
+    db_url = f"sqlite:///{tmp_path / 'news.db'}"
+    command = [str(Path(sys.executable).with_name("ingest")), "crawl", "portal", "--db", db_url]
+    command += ["-a", f"start_url={site.base_url}bao-tri.html"]
+    for key, value in FAST.items():
+        command += ["-s", f"{key}={value}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    env["INGEST_SITES_FILE"] = str(registry)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "FAILED portal: 1 listing page(s) fetched but no article link found" in result.stderr
+    assert "ingest sites check portal" in result.stderr
+    ((status,),) = rows(db_url, "SELECT status FROM crawl_runs")
+    assert status == "failed"
+
+
+def test_flags_are_shown_by_runs_and_sites(server: UnknownSitesServer, registry: Path, tmp_path: Path) -> None:
+    site = server.sites["vdocish"]
+    stats, db_url = crawl_site("vdocish", site.base_url.rstrip("/") + site.page_path(1), registry, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    env["INGEST_SITES_FILE"] = str(registry)
+    ingest = str(Path(sys.executable).with_name("ingest"))
+    runs = subprocess.run([ingest, "runs", "--db", db_url], env=env, capture_output=True, text=True, check=False)
+    assert f"generic_links={stats['ingest/links/generic']}" in runs.stdout
+    sites = subprocess.run([ingest, "sites", "--db", db_url], env=env, capture_output=True, text=True, check=False)
+    line = next(row for row in sites.stdout.splitlines() if row.startswith("vdocish\t"))
+    assert f"generic_links={stats['ingest/links/generic']}" in line
+    as_json = subprocess.run(
+        [ingest, "runs", "--db", db_url, "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    (run,) = json.loads(as_json.stdout)
+    assert run["flags"]["generic_links"] == stats["ingest/links/generic"]

@@ -100,6 +100,14 @@ class UnknownSite(FixtureSite):
         extra = self.extra_route(path)
         if extra is not None:
             return extra
+        if path == "/bao-tri.html":
+            # A maintenance page: menus and service links only, not one article link (a site whose links moved).
+            nav = " ".join(f'<a href="{self.category_path(slug)}">{name}</a>' for slug, name in CATEGORIES)
+            services = " ".join(f'<a href="{_esc(p)}">{t}</a>' for p, t in self.service_paths())
+            return _html_reply(
+                f"<!DOCTYPE html><html><body><nav>{nav}</nav><p>Trang đang bảo trì.</p><footer>{services}</footer>"
+                "</body></html>"
+            )
         if path in {p.split("?")[0] for p, _ in self.service_paths()} or path.startswith(("/tags/", "/tu-khoa/")):
             return _html_reply(self.page("Trang", "<p>Trang dịch vụ.</p>"))
         if any(path == self.category_path(slug) for slug, _ in CATEGORIES):
