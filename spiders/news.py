@@ -377,7 +377,8 @@ class NewsSpider(scrapy.Spider):
             probe = response.meta.get("sitemap_probe")
             self._stat("ingest/discovery/sitemap_probe_missing" if probe else "ingest/discovery/sitemap_missing")
             if not probe:
-                self.logger.warning("sitemap %s answered %d: fix the registry entry", response.url, response.status)
+                # Named by the registry, robots.txt or a sitemap index: worth a look at the entry, not a failure.
+                self.logger.warning("sitemap %s answered HTTP %d", response.url, response.status)
             return
         doc = parse_sitemap(response.body, response.url)
         if response.meta.get("sitemap_probe"):
