@@ -324,6 +324,7 @@ def _run_dict(run: CrawlRun) -> dict[str, Any]:
         "pages": int(stats_.get("downloader/response_count", 0) or 0),
         "errors": int(stats_.get("log_count/ERROR", 0) or 0),
         "drops": dict(run.drops or {}),
+        "flags": dict(run.flags or {}),
         "stats": dict(stats_),
     }
 
@@ -354,6 +355,8 @@ def site_health(engine: Engine, names: Iterable[str]) -> dict[str, dict[str, Any
             "last_success": iso(ok["finished_at"]) if ok else None,
             "last_status": run["status"] if run else None,
             "last_yield": run["items_stored"] if run else None,
+            # What the last run worked around, e.g. {"generic_links": 12}: the registry entry needs a look.
+            "last_flags": run["flags"] if run else {},
         }
     return out
 
@@ -510,7 +513,7 @@ def find_rejects(engine: Engine, filters: RejectFilters) -> list[dict[str, Any]]
     with session_scope(engine) as session:
         rows = session.execute(stmt).all()
     return [
-        {name: _iso(value) if name in dates else value for name, value in zip(REJECT_FIELDS, row, strict=True)}
+        {name: iso(value) if name in dates else value for name, value in zip(REJECT_FIELDS, row, strict=True)}
         for row in rows
     ]
 

@@ -60,3 +60,5 @@ ALL.append(LazyCommand("demo", "ingest.cli.demo:demo"))
 
 ALL += [LazyCommand("crawl", "ingest.cli.crawl:crawl"), query_cmd, show_cmd, stats_cmd, runs_cmd, export_cmd]
 ALL += [reprocess_cmd, sites_cmd, rejects_cmd]
+# `ingest sites check` fetches and parses pages (lxml, the link classifier): imported when it runs.
+sites_cmd.add_command(LazyCommand("check", "ingest.cli.sites:check"))
