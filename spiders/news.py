@@ -385,15 +385,16 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta=meta)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        # A response built without a request (tests, a saved sitemap) has no meta: it is then not a probe.
+        probe = response.request is not None and bool(response.request.meta.get("sitemap_probe"))
         if response.status in _MISSING:
-            probe = response.meta.get("sitemap_probe")
             self._stat("ingest/discovery/sitemap_probe_missing" if probe else "ingest/discovery/sitemap_missing")
             if not probe:
                 # Named by the registry, robots.txt or a sitemap index: worth a look at the entry, not a failure.
                 self.logger.warning("sitemap %s answered HTTP %d", response.url, response.status)
             return
         doc = parse_sitemap(response.body, response.url)
-        if response.meta.get("sitemap_probe"):
+        if probe:
             self._stat(f"ingest/discovery/sitemap_probe_{'found' if doc.entries else 'empty'}")
         if doc.kind == "index":
             for entry in doc.entries:
