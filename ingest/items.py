@@ -72,3 +72,8 @@ class ArticleItem:
     # ingest.normalize.search_key of the normalised title, lead and body joined by blank lines (what the store puts
     # in articles.search_text), computed once by the normalize stage
     search_text: str | None = None
+
+
+# Request meta key under which spiders carry ``ArticleItem.discovered_by`` from an article request to its item: its
+# presence marks a request made for an article page (``ingest.rejects`` keeps such a page if its callback fails).
+DISCOVERED_BY_META = "ingest_discovered_by"

@@ -12,9 +12,9 @@ from typing import Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from ingest.normalize import normalize_article, search_key_of_parts
+from ingest.rejects import RejectItem
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,13 @@ class NormalizePipeline:
             if stats is not None:
                 stats.inc_value("ingest/dropped/normalize_error")
                 stats.inc_value(f"ingest/dropped/normalize_error/{site}")
-            raise DropItem(f"normalize_error: {exc!r} on {adapter.get('url')}") from exc
+            # Kept as a rejected page with its raw HTML: `ingest reprocess --rejected` retries it once fixed.
+            raise RejectItem(
+                "normalize_error",
+                f"{type(exc).__name__}: {exc}",
+                message=f"normalize_error: {exc!r} on {adapter.get('url')}",
+                log_level="WARNING",
+            ) from exc
         fields = set(adapter.field_names())
         for key, value in result.items():
             if key in fields or isinstance(item, dict):

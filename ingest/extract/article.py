@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
+from ingest.extract import fallback as fallback_mod
 from ingest.extract import title as title_mod
 from ingest.extract.decode import decode_page
 from ingest.extract.legacy import detect_legacy_font
@@ -38,7 +39,8 @@ from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, sel
 from ingest.extract.tree import ancestor as _ancestor
 from ingest.extract.tree import in_chrome as _in_chrome
 from ingest.extract.tree import inside as _inside
-from ingest.normalize import ParsedDate, find_dateline, parse_byline
+from ingest.normalize import ParsedDate, find_dateline, parse_byline, search_key
+from ingest.normalize.bylines import person_shaped
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class Extracted:
     images: list[dict[str, Any]] = field(default_factory=list)
     encoding: str | None = None
     legacy_encoding: str | None = None  # "vni" | "tcvn3" when the text was typed for a pre-Unicode font
+    # The body came from the generic text-density extraction (``ingest.extract.fallback``): the body finder gave
+    # none or too little. The crawl counts these (``ingest/extract/fallback_body``).
+    fallback_body: bool = False
 
 
 _LEAD_SELECTORS = (
@@ -206,7 +211,13 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     out.lead = text_of(lead_el) if lead_el is not None else None
 
     html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
+    if html_byline is None and title_el is not None:
+        # No author element of a known kind: a name printed beside the date under the headline is the byline
+        # (kept as a last resort: a signature at the end of the body, found below, wins).
+        html_byline, byline_els = _byline_by_date(title_el, container)
 
+    # The headline (as displayed and as in the metadata) and the sapo, which a body may repeat at its top.
+    repeats = [v for v in (out.lead, title, *title_mod.meta_titles(meta, url)) if v]
     if container is not None:
         for el in (title_el, lead_el, *byline_els):
             if el is not None and _inside(el, container) and el.getparent() is not None:
@@ -221,12 +232,18 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
         # A repeated headline (as displayed or as in the metadata), sapo or date stamp at the top of the container
         # (OneCMS, VNPT, MEDIATECH, WordPress themes) is not body text.
-        repeats = [v for v in (out.lead, title, *title_mod.meta_titles(meta, url)) if v]
         blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
-        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_byline)
+        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_signature)
         out.body = "\n\n".join(b.text for b in blocks) or None
         if tail_byline:
             html_byline = tail_byline
+
+    if len(out.body or "") < fallback_mod.FALLBACK_BELOW:
+        # Nothing or too little from the body finder: the generic text-density extraction gets a go.
+        dense, dense_byline = _fallback_body(utf8, repeats)
+        if dense and len(dense) > len(out.body or ""):
+            out.body, out.fallback_body = dense, True
+            html_byline = dense_byline or html_byline
 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
@@ -253,6 +270,23 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     legacy = detect_legacy_font("\n\n".join(v for v in (out.title, out.lead, out.body) if v))
     out.legacy_encoding = legacy.name if legacy is not None else None
     return out
+
+
+def _fallback_body(utf8: bytes, repeats: list[str]) -> tuple[str | None, str | None]:
+    """The body and trailing byline by text density (``ingest.extract.fallback``), cleaned as the primary body is.
+
+    The page is parsed again: the first tree's container was cleaned in place by the body finder, which may be
+    what lost the text (rare pages only, so the second parse costs little overall).
+    """
+    root = parse(utf8)
+    if root is None:
+        return None, None
+    lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
+    blocks = body_mod.strip_boilerplate_blocks(fallback_mod.density_blocks(root))
+    blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+    blocks, byline = body_mod.take_trailing_byline(blocks, root, _is_signature)
+    blocks = fallback_mod.trim_after(blocks)
+    return "\n\n".join(b.text for b in blocks) or None, byline
 
 
 def _base_url(root: HtmlElement, url: str) -> str:
@@ -297,6 +331,17 @@ def _is_byline(raw: str) -> bool:
     return bool(parsed.names or parsed.source or parsed.is_group)
 
 
+def _is_signature(raw: str) -> bool:
+    """A byline, or an agency or office signing the story on its own ("TTXVN", "Trung tâm Y tế huyện")."""
+    if _is_byline(raw):
+        return True
+    try:
+        parsed = parse_byline(raw)
+    except Exception:  # a normaliser bug must not lose the whole page
+        return False
+    return bool(parsed.organizations) and len(raw) <= 60
+
+
 def _byline_elements(
     root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
 ) -> tuple[str | None, list[HtmlElement]]:
@@ -318,6 +363,59 @@ def _byline_elements(
             if _is_byline(text):
                 return text, [el]
     return None, []
+
+
+_DATE_OR_TIME = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\b\d{1,2}:\d{2}\b")
+_HEADER_SPAN = 60  # elements after the headline searched for the byline beside the date
+_INLINE_BYLINE_TAGS = {"a", "span", "div", "p", "strong", "b", "em", "i", "li", "address", "small", "font"}
+
+
+def _byline_by_date(title_el: HtmlElement, container: HtmlElement | None) -> tuple[str | None, list[HtmlElement]]:
+    """A short name beside the printed date in the block after the headline ("<a>Nguyên Minh</a> - 07/03/2026").
+
+    Generic: no class is read. The element must hold a short line that parses as a byline with a person's name,
+    and its own text, its parent's or a sibling's must hold a date or a time; the search stops where the body
+    starts (the container, or a paragraph of prose).
+    """
+    seen = 0
+    started = False
+    for el in title_el.getroottree().getroot().iter():
+        if el is title_el:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str):
+            continue
+        seen += 1
+        if seen > _HEADER_SPAN or el is container:
+            break
+        if el.tag not in _INLINE_BYLINE_TAGS or any(isinstance(c.tag, str) and c.tag in _BLOCKISH for c in el):
+            continue
+        text = text_of(el)
+        if len(text) > 200:
+            break  # the body (or a sapo) has started
+        if not 3 <= len(text) <= 60 or not _beside_date(el, text):
+            continue
+        try:
+            names = parse_byline(text).names
+        except Exception:  # a normaliser bug must not lose the page
+            names = []
+        # Every name must read as a person's: a title-cased section ("Thời Sự") or outlet beside a date is not.
+        if names and all(person_shaped(n) for n in names) and not _in_chrome(el):
+            return text, [el]
+    return None, []
+
+
+_BLOCKISH = {"div", "p", "ul", "ol", "table", "section", "article", "h1", "h2", "h3", "li"}
+
+
+def _beside_date(el: HtmlElement, text: str) -> bool:
+    if _DATE_OR_TIME.search(text):
+        return True
+    parent = el.getparent()
+    near = [n for n in (el.getprevious(), el.getnext()) if n is not None]
+    if any(_DATE_OR_TIME.search(squash(n.text_content())[:80]) for n in near):
+        return True
+    return parent is not None and bool(_DATE_OR_TIME.search(squash(el.tail)))
 
 
 def _ancestry(el: HtmlElement) -> str:
@@ -342,14 +440,18 @@ def _structured_authors(meta: Meta, site: set[str]) -> list[str]:
 
 
 def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta, url: str) -> str | None:
-    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác")."""
+    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác").
+
+    The structured list replaces the printed byline only when it names every printed person and more: metadata
+    that names someone else (the editor, the CMS account) loses to the signature on the page.
+    """
     if html_byline and structured:
         try:
-            printed = {n.casefold() for n in parse_byline(html_byline).names}
+            printed = {search_key(n) for n in parse_byline(html_byline).names}
         except Exception:  # a normaliser bug must not lose the byline
             printed = set()
-        missing = [n for n in structured if squash(n).casefold() not in printed]
-        if missing and len(structured) > len(printed):
+        listed = {search_key(n) for n in structured}
+        if printed and printed < listed:
             return " - ".join(structured)
         return html_byline
     if html_byline:

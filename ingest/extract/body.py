@@ -118,7 +118,10 @@ _BYLINE_WORDS = {
     "và", "ảnh", "tin", "bài", "theo", "tổng", "hợp", "thực", "hiện", "nguồn", "nhóm", "của", "từ", "biên", "dịch",
     "lược", "trình", "bày", "đồ", "họa", "hoạ", "video", "clip", "tác", "giả", "phóng", "viên",
 }  # fmt: skip
+# Markup printed as text (an ad tag pasted into a text field, escaped HTML): never article text.
+MARKUP_TEXT = re.compile(r"</?(?:a|img|div|span|p|script|iframe|br)\b[^<>]{0,200}>|<!--", re.IGNORECASE)
 _END_PUNCT = re.compile(r"[.!?:;…\"”]$")
+_INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?){1,4}(?:[^\W\d_][\w]*\.?)?$")
 _BOILER_WRAPPER = re.compile(r"comment|related|(^|\s)footer")  # not "sidebar": VnExpress's article is in "sidebar-1"
 _SCORE_DOWN = re.compile(r"comment|binhluan|ykien|related|sidebar|footer|menu|other|tinkhac|list")
 _SCORE_UP = re.compile(r"content|article|detail|body|entry|post|text|news|main|story")
@@ -133,6 +136,7 @@ class Block:
     link_chars: int = 0
     bold_chars: int = 0
     italic_chars: int = 0
+    after_run: bool = False  # appended after the fallback's densest run only as a byline candidate
 
     @property
     def link_ratio(self) -> float:
@@ -455,6 +459,8 @@ def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
             continue
         if text.startswith((">>", "»", "> >")) and block.link_ratio > 0.3:
             continue
+        if "<" in text and MARKUP_TEXT.search(text):
+            continue  # an ad tag or escaped HTML printed as text
         if in_box and block.link_ratio > 0.5:
             continue
         in_box = False
@@ -535,8 +541,8 @@ def _aligned_right(el: HtmlElement | None, container: HtmlElement) -> bool:
 
 def looks_like_name_line(text: str) -> bool:
     """A short line of capitalised words, as bylines are ("CTV Hiền Lương", "Tin, ảnh: Vũ Phương Thảo")."""
-    if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")")):
-        return False
+    if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")") and not _INITIALS.match(text)):
+        return False  # a sentence ends with a full stop; initials ("H.V.", "N.T.") end with their own dot
     words = _words(text)
     if not words or len(words) > 12:
         return False
@@ -560,10 +566,18 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
     """
     taken: list[str] = []
     end = len(blocks)
-    for index in range(len(blocks) - 1, max(-1, len(blocks) - 4), -1):
+    trailers = 0
+    # An editor's note or promo line after the signature ("* Mời bạn đọc vào chuyên mục ...") stays in the body,
+    # and the signature before it is still the byline.
+    while trailers < 2 and len(blocks) - trailers > 1 and _is_trailer(blocks[len(blocks) - 1 - trailers]):
+        trailers += 1
+    last = len(blocks) - trailers
+    for index in range(last - 1, max(-1, last - 4), -1):
         block = blocks[index]
         text = block.text
         if len(text) > 120:
+            break
+        if index > 0 and _attribution(text, blocks[index - 1].text):
             break
         italic_ratio = block.italic_chars / max(1, len(text.replace(" ", "")))
         styled = _aligned_right(block.element, container) or block.bold_ratio > 0.6 or italic_ratio > 0.6
@@ -581,4 +595,25 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
             break  # at most two plain lines ("Nhóm PV" / "Theo Infonet")
     if not taken:
         return blocks, None
-    return blocks[:end], "\n".join(taken)
+    return blocks[:end] + blocks[last:], "\n".join(taken)
+
+
+# Lines printed after the signature: an asterisked editor's note, a reading invitation, a "see also" pointer.
+# A bare web address (the outlet's own, printed under the signature) is one too.
+_TRAILER = re.compile(
+    r"^(?:\*|\(\*\)|mời (?:quý )?(?:bạn đọc|độc giả)\b|>>|xem thêm\b|đọc thêm\b"
+    r"|(?:https?://|www\.)\S+$|[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)(?:/\S*)?$)",
+    re.IGNORECASE,
+)
+# Forms of address that introduce the person a quote is from ("Anh Y Blơ Niê", "Cô Hoa"), never a reporter.
+_ADDRESS = re.compile(r"^[\-–—(\s]*(?:anh|chị|em|cô|thầy|ông|bà|chú|bác|cụ|cháu|già|mẹ|bạn)\s", re.IGNORECASE)
+_CLOSING_QUOTE = re.compile(r"[”\"»’]\s*[.!?…]?\s*$")
+
+
+def _is_trailer(block: Block) -> bool:
+    return len(block.text) <= 200 and (_TRAILER.match(block.text) is not None or block.link_ratio > 0.5)
+
+
+def _attribution(text: str, previous: str) -> bool:
+    """A line naming who spoke the quote that ends the paragraph before it ("Anh Nguyễn Văn Ba, nông dân")."""
+    return _CLOSING_QUOTE.search(previous) is not None and _ADDRESS.match(text) is not None and len(text.split()) >= 3

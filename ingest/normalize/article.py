@@ -160,8 +160,8 @@ def normalize_article(
     ``author_roles``, ``organizations``, ``source``, ``canonical_url``, ``category`` and ``tags``. When
     ``published_raw`` gives no date, the body's dateline does; a date printed without a year takes it from the URL,
     else from the years the title, lead, body and ``page_dates`` point to, else from the fetch time, and
-    ``published_year_inferred`` says so. When the byline names nobody, ``authors_hint`` (structured author names)
-    does.
+    ``published_year_inferred`` says so. When the byline signs nobody (no name, group, organisation or source),
+    ``authors_hint`` (structured author names) does.
     ``reference`` is the fetch time (see :func:`ingest.normalize.parse_date`); ``month_first`` and the URL flags
     are per-site settings.
 
@@ -188,7 +188,9 @@ def normalize_article(
     authors = list(byline.names)
     roles = {k: list(v) for k, v in byline.roles.items()}
     organizations = list(byline.organizations)
-    if not authors and not byline.is_group:
+    # Structured authors stand in only for a byline that signs nothing: a printed signature of an agency, an office
+    # or an upstream source ("TTXVN", "Theo Vietnamnet") wins over metadata that names someone else.
+    if not authors and not byline.is_group and not byline.organizations and not byline.source:
         for hint in _strings(raw.get("authors_hint")):
             hinted = parse_byline(hint)  # structured data can carry a role prefix ("Bài và ảnh: Thu Hà")
             for name in hinted.names:
