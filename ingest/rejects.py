@@ -50,11 +50,11 @@ _CHECK_EVERY = 200
 class RejectItem(DropItem):
     """A ``DropItem`` for a page that is kept as a reject: ``reason`` (a code) and ``detail`` (for people).
 
-    Scrapy logs a dropped item with its whole repr (the page's HTML and text included) at ``log_level``: DEBUG by
-    default, since the recorder logs one short INFO line per kept page instead."""
+    The drop is logged at ``log_level`` (INFO by default) as one line, reason, URL and site, by the project's
+    ``LOG_FORMATTER`` (``ingest.logformatter``); the recorder adds a DEBUG line when the page is kept."""
 
     def __init__(
-        self, reason: str, detail: str | None = None, *, message: str | None = None, log_level: str = "DEBUG"
+        self, reason: str, detail: str | None = None, *, message: str | None = None, log_level: str = "INFO"
     ) -> None:
         super().__init__(message or reason, log_level=log_level)
         self.reason = reason
@@ -190,7 +190,7 @@ class RejectRecorder:
             return
         self._stat("ingest/rejected")
         self._stat(f"ingest/rejected/{reject.reason}")
-        logger.info("kept rejected page %s: %s (%s)", reject.url, reject.reason, reject.detail or "")
+        logger.debug("kept rejected page %s: %s (%s)", reject.url, reject.reason, reject.detail or "")
 
     def _check_stored(self) -> None:
         batch, self._stored_urls = self._stored_urls, []

@@ -14,6 +14,7 @@ from ingest.db import rejects
 from ingest.db.engine import get_engine, session_scope
 from ingest.db.models import Article, RejectedPage, UrlAlias
 from ingest.db.store import URL_MAX, write_article
+from ingest.normalize import VN_TZ
 from ingest.validate import URL_MAX as VALIDATE_URL_MAX
 from tests.crawl.lossless_site import short_page, undated_article
 from tests.hostile import pages
@@ -83,7 +84,7 @@ def test_find_rejects_filters_and_hides_resolved_ones(db_url: str) -> None:
     by_site = q.find_rejects(engine, q.RejectFilters(site=["kontumtv"], reason="no_body"))
     assert [r["url"] for r in by_site] == ["https://kontumtv.vn/a/"]
     assert by_site[0]["html_zlib_bytes"] > 0
-    assert by_site[0]["fetched_at"] == FETCHED.astimezone(q.VN_TZ).isoformat()
+    assert by_site[0]["fetched_at"] == FETCHED.astimezone(VN_TZ).isoformat()
     assert q.find_rejects(engine, q.RejectFilters(reason="legacy_font"))[0]["html_zlib_bytes"] == 0
     assert q.count_rejects(engine, q.RejectFilters(limit=2)) == 2
     assert q.reject_reasons(engine) == ["legacy_font", "no_body"]
