@@ -21,8 +21,8 @@ from ingest.normalize import VN_TZ, normalize_text
 # The ``ingest extract`` fields (DESIGN.md), in its order, then the stored-row extras.
 EXTRACT_FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "site", "title", "lead", "body", "language", "published", "published_raw",
-    "published_precision", "part_of_day", "modified", "modified_raw", "authors", "byline_raw", "author_roles",
-    "organizations", "source", "category", "tags", "images", "encoding",
+    "published_precision", "part_of_day", "published_year_inferred", "modified", "modified_raw", "authors",
+    "byline_raw", "author_roles", "organizations", "source", "category", "tags", "images", "encoding",
 )  # fmt: skip
 RECORD_FIELDS: tuple[str, ...] = ("id", *EXTRACT_FIELDS, "fetched_at", "duplicate_of")
 # What a crawl knows of a record when its item is exported: the database gives `id`, and the store decides

@@ -31,6 +31,7 @@ _RAW_FIELDS = (
     "tags",
     "images",
     "authors_hint",
+    "page_dates",
 )
 
 

@@ -264,9 +264,8 @@ def _write_parquet(records: Iterable[dict[str, Any]], output: Path) -> int:
     except ImportError as exc:
         raise click.ClickException("Parquet needs pyarrow: pip install 'vn-news-ingest[parquet]'") from exc
     # Nested values as JSON text so every file has the same flat, string-typed schema.
-    schema = pa.schema(
-        [(name, pa.int64() if name in ("id", "duplicate_of") else pa.string()) for name in q.RECORD_FIELDS]
-    )
+    types = {"id": pa.int64(), "duplicate_of": pa.int64(), "published_year_inferred": pa.bool_()}
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in q.RECORD_FIELDS])
     rows = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
             for r in records]  # fmt: skip
     try:

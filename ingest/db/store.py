@@ -182,6 +182,7 @@ def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
         "published_raw": _s(rec.get("published_raw")),
         "published_precision": _s(rec.get("published_precision"), 10),
         "part_of_day": _s(rec.get("part_of_day"), 10),
+        "published_year_inferred": bool(rec.get("published_year_inferred")),
         "modified_at": _aware(rec.get("modified")),
         "modified_raw": _s(rec.get("modified_raw")),
         "byline_raw": _s(rec.get("byline_raw")),

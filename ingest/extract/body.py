@@ -95,7 +95,9 @@ _CREDIT = re.compile(
 
 # Labels of boxes that start boilerplate; a block holding only such a label is dropped with the links after it.
 _BOX_LABELS = re.compile(
-    r"^(tin liên quan|bài liên quan|tham khảo thêm|tin mới|tin mới nhất|xem thêm|đọc thêm|đọc tiếp|tin cùng chuyên mục|"
+    r"^(tin liên quan|bài liên quan|tin bài liên quan|bài viết liên quan|tin tức liên quan|theo dòng sự kiện|"
+    r"dòng sự kiện|tin cùng chủ đề|bài cùng chủ đề|cùng chủ đề|mời xem thêm|xem tiếp|tham khảo thêm|"
+    r"tin mới|tin mới nhất|xem thêm|đọc thêm|đọc tiếp|tin cùng chuyên mục|"
     r"cùng chuyên mục|tin khác|các tin khác|có thể bạn quan tâm|bạn có thể quan tâm|tin đọc nhiều|tin nổi bật|"
     r"từ khóa|từ khoá|tags?|chủ đề|về trang chủ đề|chia sẻ|in bài|cỡ chữ|mặc định|bình chọn|tin tức gần đây|"
     r"tin gần đây|tin xem nhiều|đọc nhiều|xem nhiều|tin nổi bật|tin cùng loại|video|ảnh)\s*:?$",
@@ -266,6 +268,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             continue
         attrs = attrs_of(el)
         boiler = bool(attrs and boiler_attr(attrs)) or (el.get("type") or "").lower() == "relatednewsbox"
+        boiler = boiler or (tag == "article" and is_story_card(el))
         if boiler and not _holds_most_text(el, container, container_chars):
             doomed.append(el)
     for el in doomed:
@@ -293,6 +296,23 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
                 images[-1]["credit"] = _credit(caption)
             remove(el)
     return images
+
+
+_MAX_CARD_CHARS = 800
+_HEADLINE_WORDS = 5
+
+
+def is_story_card(el: HtmlElement) -> bool:
+    """An ``<article>`` inside the article: an embedded teaser of another story (its headline as a link, perhaps a
+    picture and a sapo), whatever its classes. Short, and led by a headline-long link."""
+    text = text_of(el)
+    if len(text) > _MAX_CARD_CHARS:
+        return False
+    for link in el.iter("a"):
+        words = text_of(link).split()
+        if words:
+            return len(words) >= _HEADLINE_WORDS and bool((link.get("href") or "").strip("#/ "))
+    return False
 
 
 def _caption_after(img: HtmlElement) -> str | None:
@@ -416,9 +436,13 @@ def blocks_of(container: HtmlElement) -> list[Block]:
 
 
 def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
-    """Drop box labels and the link lists after them; cut at the comment form or the footer."""
+    """Drop box labels and the link lists after them; cut at the comment form or the footer.
+
+    A box label never ends the body: a trailing label, with the unlinked item titles after it, goes too.
+    """
     out: list[Block] = []
     in_box = False
+    last_label: int | None = None  # where in ``out`` the last dropped box label stood
     for block in blocks:
         text = block.text
         if out and _CUT_MARKERS.match(text) and len(text) < 200:
@@ -426,6 +450,7 @@ def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
         label, _, rest = text.partition(":")
         if _BOX_LABELS.match(text) or (rest and _BOX_LABELS.match(label) and block.link_ratio > 0.3):
             in_box = True
+            last_label = len(out)
             continue
         if block.element is not None and block.element.tag == "li" and block.link_ratio > 0.6:
             continue
@@ -440,7 +465,63 @@ def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
             continue
         in_box = False
         out.append(block)
+    return _drop_trailing_box(out, last_label)
+
+
+_MAX_BOX_ITEM = 160
+
+
+def _box_item(block: Block) -> bool:
+    """A related item's title left without its link: short, not a sentence, not a line of names (a byline)."""
+    text = block.text
+    return len(text) <= _MAX_BOX_ITEM and not _END_PUNCT.search(text) and not looks_like_name_line(text)
+
+
+def _drop_trailing_box(out: list[Block], last_label: int | None) -> list[Block]:
+    if last_label is not None and last_label > 0 and all(_box_item(b) for b in out[last_label:]):
+        out = out[:last_label]  # "Tin liên quan" and the bare titles after it
+    while out:
+        label, colon, rest = out[-1].text.partition(":")
+        if not (colon and _BOX_LABELS.match(label.strip()) and len(rest) <= _MAX_BOX_ITEM):
+            break
+        out = out[:-1]  # "Xem thêm: <a title whose link was removed>"
     return out
+
+
+def _edge_key(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+_MAX_TOP_DROPS = 4
+
+
+def drop_top_repeats(blocks: list[Block], repeats: list[str], is_stamp: Callable[[str], bool]) -> list[Block]:
+    """Drop the headline, sapo and date stamp a container repeats above the text.
+
+    ``repeats`` are the headline (as displayed and as in the metadata) and the sapo; a block equal to one of them
+    (case and punctuation aside), or a truncated copy ("... hơn 200..."), goes, and so does a block
+    ``is_stamp`` says is a date line. Only the first few blocks are looked at; the first other block stops it.
+    """
+    keys = {_edge_key(r) for r in repeats if r}
+    keys.discard("")
+    dropped = 0
+    while blocks and dropped < _MAX_TOP_DROPS:
+        text = blocks[0].text
+        key = _edge_key(text)
+        if not (key in keys or _truncated_copy(text, keys) or is_stamp(text)):
+            break
+        blocks = blocks[1:]
+        dropped += 1
+    return blocks
+
+
+def _truncated_copy(text: str, keys: set[str]) -> bool:
+    # MEDIATECH prints a truncated sapo ("... hơn 200...") above the full one.
+    stem = text.rstrip(".… ")
+    if len(stem) < 30 or stem == text:
+        return False
+    key = _edge_key(stem)
+    return any(k.startswith(key) for k in keys)
 
 
 def _aligned_right(el: HtmlElement | None, container: HtmlElement) -> bool:

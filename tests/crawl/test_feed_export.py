@@ -52,6 +52,8 @@ def _cell(field: str, text: str | None) -> Any:
     """A CSV or XML cell read back: lists and dicts are JSON text; an empty cell (CSV) or no element (XML) is null."""
     if field in NESTED:
         return json.loads(text or "null")
+    if field == "published_year_inferred":
+        return {"True": True, "False": False}.get(text or "")  # a boolean cell prints as Python does
     return text or None
 
 

@@ -460,3 +460,15 @@ def test_migrations_downgrade_and_upgrade_again(db_url: str) -> None:
     with session_scope(eng) as session:
         assert len(session.scalars(select(Article.id).where(search_condition(session, "quoc phong"))).all()) == 1
     eng.dispose()
+
+
+def test_the_inferred_year_flag_is_stored(engine: Engine) -> None:
+    write(
+        engine,
+        record("https://kontumtv.vn/a", published_raw=None, published_precision="day", published_year_inferred=True),
+        record("https://kontumtv.vn/b", body=BODY_FLOOD, title="Lũ quét ở Đăk Glei"),
+    )
+    with session_scope(engine) as session:
+        rows = session.execute(select(Article.url, Article.published_year_inferred)).all()
+    flags = {row[0]: row[1] for row in rows}
+    assert flags == {"https://kontumtv.vn/a": True, "https://kontumtv.vn/b": False}

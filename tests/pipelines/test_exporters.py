@@ -131,6 +131,8 @@ def _from_flat(value: str, field: str) -> Any:
     """A CSV/XML cell read back: JSON text for the record's lists and dicts, empty for null."""
     if field in ("authors", "author_roles", "organizations", "category", "tags", "images"):
         return json.loads(value)
+    if field == "published_year_inferred":
+        return {"True": True, "False": False}.get(value)  # a boolean cell prints as Python does
     return value or None
 
 
