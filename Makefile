@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-fast lint demo crawl bench reliability clean services
+.PHONY: install test test-fast lint demo crawl bench docs reliability clean services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,14 @@ demo: install
 crawl: install
 	$(BIN)/ingest crawl --all
 
+# The summary goes to benchmarks/results/latest.md, and docs/benchmarks.md is regenerated from it.
 bench: install
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.docs
+
+# Generated documentation: docs/benchmarks.md from benchmarks/README.md and benchmarks/results/latest.md.
+docs: install
+	$(BIN)/python -m benchmarks.docs
 
 reliability: install services
 	$(BIN)/python -m benchmarks.reliability

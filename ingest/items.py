@@ -34,6 +34,9 @@ class ArticleItem:
     part_of_day: str | None = None  # "sáng" | "trưa" | "chiều" | "tối" | "đêm" | None
     # normalised: the year of `published` was not printed but inferred (URL, text, other dates, fetch time)
     published_year_inferred: bool = False
+    # raw full dates printed elsewhere on the page (related items, comments, stamps): year context for a year-less
+    # dateline, never the publication date itself; set by the extractor only when the page prints no dated header
+    page_dates: list[str] = field(default_factory=list)
     # the publication date the site gave beside the URL (feed pubDate, REST API date_gmt, news sitemap), if any
     listed_published: datetime | None = None
     modified_raw: str | None = None
@@ -69,6 +72,11 @@ class ArticleItem:
     # ingest.normalize.search_key of the normalised title, lead and body joined by blank lines (what the store puts
     # in articles.search_text), computed once by the normalize stage
     search_text: str | None = None
+
+
+# Request meta key under which spiders carry ``ArticleItem.discovered_by`` from an article request to its item: its
+# presence marks a request made for an article page (``ingest.rejects`` keeps such a page if its callback fails).
+DISCOVERED_BY_META = "ingest_discovered_by"
 
 
 @dataclass

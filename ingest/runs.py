@@ -2,7 +2,8 @@
 
 At ``spider_opened`` it inserts a ``running`` row and puts its id in the stats as ``ingest/run_id`` (the store
 stamps articles with it); at ``spider_closed`` (after the pipelines have flushed) it records the end time, the
-status, the finish reason, the stats, the drops per reason and the number of articles written. Status:
+status, the finish reason, the stats, the drops per reason, the number of articles written and the number of pages
+kept as rejects (``ingest/rejected``, written by ``ingest.rejects.RejectRecorder``). Status:
 ``failed`` (``ingest_db_error`` or any database error in the store), ``cancelled`` (shutdown), ``limited`` (a
 CLOSESPIDER_* limit), ``finished`` (otherwise, including reasons a spider chose); the status is also in the stats as
 ``ingest/run_status``.
@@ -21,7 +22,7 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -38,9 +39,35 @@ OK_STATUSES = frozenset({"finished", "limited"})
 _DROPPED = "ingest/dropped/"
 
 
+# Stats of generic link detection that flag a run (``crawl_runs.flags``): the registry entry needed help.
+FLAG_STATS: Final = {
+    "generic_links": "ingest/links/generic",
+    "registry_stale": "ingest/links/registry_stale",
+    "registry_missed": "ingest/links/registry_missed",
+    "generic_next_pages": "ingest/links/generic_next_page",
+}
+
+
+def no_articles_found(stats: Mapping[str, Any]) -> bool:
+    """Whether a run fetched listing pages but found no article URL anywhere (listings, feeds, sitemaps, API): the
+    registry entry no longer matches the site, and the run must fail rather than look fine with nothing stored."""
+    return bool(stats.get("ingest/discovery/listing_pages")) and not stats.get("ingest/discovery/article_urls")
+
+
+def run_flags(stats: Mapping[str, Any]) -> dict[str, int] | None:
+    """What a run had to work around, for ``crawl_runs.flags`` (``{"generic_links": 12, "registry_stale": 1}``
+    when generic link detection stood in for the registry), or None when nothing."""
+    flags = {name: int(stats.get(key) or 0) for name, key in FLAG_STATS.items()}
+    flags = {name: count for name, count in flags.items() if count}
+    return flags or None
+
+
 def run_status(reason: str | None, stats: Mapping[str, Any]) -> str:
-    """The status recorded for a run that closed with ``reason`` and these stats."""
+    """The status recorded for a run that closed with ``reason`` and these stats: ``failed`` also when listing pages
+    were fetched but no article link was found (:func:`no_articles_found`)."""
     if stats.get("ingest/db/errors") or reason == "ingest_db_error":
+        return "failed"
+    if reason == "finished" and no_articles_found(stats):
         return "failed"
     if reason in ("shutdown", "cancelled"):
         return "cancelled"
@@ -146,9 +173,11 @@ class CrawlRunRecorder:
                     run.finish_reason = reason
                     run.stats = json_stats(stats)
                     run.drops = drops_per_reason(stats)
+                    run.flags = run_flags(stats)
                     run.items_stored = sum(
                         int(stats.get(k, 0)) for k in ("ingest/stored", "ingest/updated", "ingest/duplicate_near")
                     )
+                    run.items_rejected = int(stats.get("ingest/rejected", 0))
         except SQLAlchemyError:
             logger.exception("could not record the end of run %s in %s", self.run_id, self.db_url)
         finally:

@@ -41,9 +41,21 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Feed exports (`-O out.jsonl`) keep Vietnamese as UTF-8 rather than \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
+# Feed exports write article records (ingest/exporters.py: the fields and values of `ingest query --format jsonl`,
+# dates with their +07:00 offset, no raw HTML) rather than the raw item, whose page bytes and datetimes break them.
+FEED_EXPORTERS = {
+    "jsonlines": "ingest.exporters.JsonLinesExporter",
+    "jsonl": "ingest.exporters.JsonLinesExporter",
+    "jl": "ingest.exporters.JsonLinesExporter",
+    "json": "ingest.exporters.JsonExporter",
+    "csv": "ingest.exporters.CsvExporter",
+    "xml": "ingest.exporters.XmlExporter",
+}
 
 # Logs: INFO is readable for a cron job; DEBUG per request is too noisy for unattended runs.
 LOG_LEVEL = os.environ.get("INGEST_LOG_LEVEL", "INFO")
+# Items are logged without their raw page: a drop is one line (reason, URL, site), not ~100 KB of repr.
+LOG_FORMATTER = "ingest.logformatter.ReadableLogFormatter"
 
 # Development cache (`-s HTTPCACHE_ENABLED=1`): off by default so scheduled runs see fresh pages.
 HTTPCACHE_ENABLED = False
@@ -63,8 +75,11 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
-# One crawl_runs row per spider run (start, end, status, stats, drops), and the run id for the store.
+# One crawl_runs row per spider run (start, end, status, stats, drops), and the run id for the store. Pages fetched
+# as articles but not stored are kept in rejected_pages; the reject recorder comes first so that, when the run ends,
+# its last database error (if any) is counted before the run recorder reads the stats.
 EXTENSIONS = {
+    "ingest.rejects.RejectRecorder": 400,
     "ingest.runs.CrawlRunRecorder": 500,
 }
 
@@ -99,3 +114,6 @@ INGEST_RECHECK_AFTER_HOURS = float(os.environ.get("INGEST_RECHECK_AFTER_HOURS", 
 # Listing (and REST API) pages followed per start page when the spider gets no max_pages (0 = no cap): an endless
 # "next page" chain must end by itself.
 INGEST_MAX_LISTING_PAGES = int(os.environ.get("INGEST_MAX_LISTING_PAGES", "500"))
+
+# Feed exports (`-O out.jsonl`) leave the raw page out; `-s INGEST_EXPORT_HTML=1` adds it as the text field `html`.
+INGEST_EXPORT_HTML = False

@@ -15,12 +15,12 @@ from typing import Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from ingest.extract import SiteProfile, normalize_extracted
 from ingest.items import ListedDate
 from ingest.normalize import canonical_url, search_key_of_parts
 from ingest.registry import RegistryError, load_sites
+from ingest.rejects import RejectItem
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ _RAW_FIELDS = (
     "tags",
     "images",
     "authors_hint",
+    "page_dates",
     "listed_published",
 )
 
@@ -78,7 +79,13 @@ class NormalizePipeline:
             if stats is not None:
                 stats.inc_value("ingest/dropped/normalize_error")
                 stats.inc_value(f"ingest/dropped/normalize_error/{site}")
-            raise DropItem(f"normalize_error: {exc!r} on {adapter.get('url')}") from exc
+            # Kept as a rejected page with its raw HTML: `ingest reprocess --rejected` retries it once fixed.
+            raise RejectItem(
+                "normalize_error",
+                f"{type(exc).__name__}: {exc}",
+                message=f"normalize_error: {exc!r} on {adapter.get('url')}",
+                log_level="WARNING",
+            ) from exc
         if result.pop("published_from", None) == "listed" and self.crawler.stats is not None:
             # The site's own metadata for this URL, not a guess; counted so it can be audited.
             self.crawler.stats.inc_value("ingest/published_from_discovery")

@@ -1,72 +1,37 @@
-"""The validate stage: drop what is not an article, each drop counted per reason and per site.
+"""The validate stage: keep what is not an article out of the articles table, each rejection counted per reason and
+per site and kept, with its raw HTML, as a rejected page.
 
-Reasons: ``no_url``, ``url_too_long`` (more than the database holds), ``legacy_font`` (text typed for the VNI or
-TCVN3 fonts, flagged by ``ingest.extract``: stored it would be mojibake), ``no_title``, ``no_body``, ``short_body``
-(under ``INGEST_MIN_BODY_CHARS``), ``listing_page`` (``ingest.extract.listing.is_article_page`` says no) and
-``future_date`` (published after the fetch time plus ``INGEST_FUTURE_SKEW_HOURS``). Stats: ``ingest/dropped/<reason>``
-and ``ingest/dropped/<reason>/<site>``.
+The rules are ``ingest.validate.rejection`` (reasons: ``no_url``, ``url_too_long``, ``legacy_font``, ``no_title``,
+``no_body``, ``short_body`` under ``INGEST_MIN_BODY_CHARS``, ``listing_page`` for pages the spider did not request as
+articles, ``future_date`` after the fetch time plus ``INGEST_FUTURE_SKEW_HOURS``). A rejected item leaves the
+pipeline as ``ingest.rejects.RejectItem`` (a ``DropItem``), which ``ingest.rejects.RejectRecorder`` writes to
+``rejected_pages``. Stats: ``ingest/dropped/<reason>`` and ``ingest/dropped/<reason>/<site>`` for every rejection,
+``ingest/undated`` for every article passed on without a publication date (stored with ``published`` NULL).
 
 Date range: when the spider was given ``since``/``until`` (``-a since=DATE``; read from the spider's ``since`` and
 ``until`` attributes through the crawler), an article whose normalised ``published`` falls outside the range is
-skipped, counted as ``ingest/skipped_out_of_range`` (not a drop: the user asked for a range). An article with no
-date is kept. The date is the normalize stage's, so the range and the stored row never read the page differently.
+skipped (a plain ``DropItem``, not a rejection: the user asked for a range), counted as
+``ingest/skipped_out_of_range``. An article with no date is kept. The date is the normalize stage's, so the range and
+the stored row never read the page differently. ``ingest.items.ListedDate`` items pass untouched (for the store).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ingest.db.store import URL_MAX
-from ingest.extract.article import Extracted
-from ingest.extract.listing import is_article_page
 from ingest.items import ListedDate
+from ingest.rejects import RejectItem
+from ingest.validate import DEFAULT_FUTURE_SKEW, DEFAULT_MIN_BODY_CHARS, rejection
 
 logger = logging.getLogger(__name__)
 
-# parse_date already refuses dates more than a day after its reference; the same margin covers clock skew.
-DEFAULT_FUTURE_SKEW_HOURS = 24.0
-
-
-def drop_reason(adapter: ItemAdapter, *, min_body_chars: int, future_skew: timedelta) -> str | None:
-    """Why this item is not an article, or None when it is one."""
-    if not adapter.get("url"):
-        return "no_url"
-    if len(adapter.get("canonical_url") or adapter["url"]) > URL_MAX:
-        return "url_too_long"
-    if adapter.get("legacy_encoding"):
-        return "legacy_font"
-    title, body = adapter.get("title"), adapter.get("body")
-    if not title or not str(title).strip():
-        return "no_title"
-    if not body or not str(body).strip():
-        return "no_body"
-    if len(str(body).strip()) < min_body_chars:
-        return "short_body"
-    published = adapter.get("published")
-    # A date the normaliser found (e.g. in the body's dateline) counts as the page's own date.
-    date_text = adapter.get("published_raw") or (published.isoformat() if isinstance(published, datetime) else None)
-    extracted = Extracted(
-        url=adapter["url"],
-        title=title,
-        body=body,
-        lead=adapter.get("lead"),
-        published_raw=date_text,
-        byline_raw=adapter.get("byline_raw"),
-    )
-    if not is_article_page(extracted, min_body_chars=min_body_chars):
-        return "listing_page"
-    if isinstance(published, datetime) and published.tzinfo is not None:
-        fetched = adapter.get("fetched_at")
-        reference = fetched if isinstance(fetched, datetime) and fetched.tzinfo is not None else datetime.now(UTC)
-        if published > reference + future_skew:
-            return "future_date"
-    return None
+DEFAULT_FUTURE_SKEW_HOURS = DEFAULT_FUTURE_SKEW.total_seconds() / 3600
 
 
 def out_of_range(published: Any, since: Any, until: Any) -> bool:
@@ -79,7 +44,7 @@ def out_of_range(published: Any, since: Any, until: Any) -> bool:
 
 
 class ValidatePipeline:
-    """Drop non-articles with a counted, logged reason."""
+    """Reject non-articles with a counted, logged reason; count undated articles."""
 
     def __init__(self, crawler: Crawler, *, min_body_chars: int, future_skew_hours: float) -> None:
         self.crawler = crawler
@@ -90,7 +55,7 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(
             crawler,
-            min_body_chars=crawler.settings.getint("INGEST_MIN_BODY_CHARS", 200),
+            min_body_chars=crawler.settings.getint("INGEST_MIN_BODY_CHARS", DEFAULT_MIN_BODY_CHARS),
             future_skew_hours=crawler.settings.getfloat("INGEST_FUTURE_SKEW_HOURS", DEFAULT_FUTURE_SKEW_HOURS),
         )
 
@@ -99,16 +64,19 @@ class ValidatePipeline:
             return item
         adapter = ItemAdapter(item)
         self._check_range(adapter)
-        reason = drop_reason(adapter, min_body_chars=self.min_body_chars, future_skew=self.future_skew)
-        if reason is None:
-            return item
-        site = adapter.get("site") or "unknown"
+        rejected = rejection(adapter, min_body_chars=self.min_body_chars, future_skew=self.future_skew)
         stats = self.crawler.stats
+        if rejected is None:
+            if adapter.get("published") is None and stats is not None:
+                stats.inc_value("ingest/undated")
+            return item
+        reason = rejected.reason
+        site = adapter.get("site") or "unknown"
         if stats is not None:
             stats.inc_value(f"ingest/dropped/{reason}")
             stats.inc_value(f"ingest/dropped/{reason}/{site}")
-        detail = f" ({adapter.get('legacy_encoding')})" if reason == "legacy_font" else ""
-        raise DropItem(f"{reason}{detail}: {adapter.get('url')}", log_level="INFO")
+        label = f"{reason} ({adapter.get('legacy_encoding')})" if reason == "legacy_font" else reason
+        raise RejectItem(reason, rejected.detail, message=f"{label}: {adapter.get('url')}")
 
     def _check_range(self, adapter: ItemAdapter) -> None:
         """Skip (``DropItem``, counted ``ingest/skipped_out_of_range``) an article dated outside the spider's range."""

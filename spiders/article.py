@@ -17,9 +17,9 @@ import scrapy
 from scrapy.http import Response
 
 from ingest.discovery import same_site
-from ingest.items import ArticleItem
+from ingest.items import DISCOVERED_BY_META, ArticleItem
 from ingest.registry import Site, load_sites
-from spiders.news import build_item, write_stats
+from spiders.news import build_item, drop_not_html, write_stats
 
 
 def read_urls(url: str | None, urls_file: str | None) -> list[str]:
@@ -70,14 +70,15 @@ class ArticleSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
-            yield scrapy.Request(url, callback=self.parse_article, dont_filter=True)
+            # Every URL given is an article by the user's word (pipelines/validate.py never judges it a listing).
+            yield scrapy.Request(url, callback=self.parse_article, dont_filter=True, meta={DISCOVERED_BY_META: "url"})
 
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:
         item = build_item(response, self.site_for(response.url))
         if item is None:
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("ingest/skipped_not_html")
+            drop_not_html(self, response)
             return
+        item.discovered_by = response.meta.get(DISCOVERED_BY_META, "url")
         yield item
 
     def closed(self, reason: str) -> None:

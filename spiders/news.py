@@ -61,10 +61,12 @@ from ingest.discovery import (
     same_site,
 )
 from ingest.extract import extract_article
-from ingest.items import ArticleItem, ListedDate
+from ingest.items import DISCOVERED_BY_META, ArticleItem, ListedDate
+from ingest.links import COMMON_SITEMAP_PATHS, PageLinks, classify_links, feed_links, url_shape
 from ingest.normalize import VN_TZ, canonical_url
 from ingest.normalize.choice import finer, listed_reading
 from ingest.registry import Site, load_sites
+from ingest.runs import no_articles_found
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ _WP_API_PER_PAGE = 20
 _STALE_PAGES = 2
 # Request meta key: the publication date a feed, sitemap or the REST API gave beside an article URL.
 LISTED_DATE = "ingest_listed_date"
+# HTTP statuses a sitemap probe or robots.txt may answer without it being an error (counted, not logged as one).
+_MISSING = [404, 410]
 _LATE_DATES_MAX = 10_000
 DEFAULT_MAX_LISTING_PAGES = 500
 
@@ -161,6 +165,15 @@ def best_listed(dates: Iterable[Any]) -> datetime | None:
     return best[1] if best is not None else None
 
 
+def drop_not_html(spider: scrapy.Spider, response: Response) -> None:
+    """Count and log an article request answered with something that is not a web page (a PDF, an image): there is
+    no HTML to keep as a reject, so it is a counted drop (``ingest/dropped/not_html``), never a silent one."""
+    kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no Content-Type"
+    spider.logger.info("not an HTML page, dropped: %s (%s, %d bytes)", response.url, kind, len(response.body))
+    if spider.crawler.stats is not None:
+        spider.crawler.stats.inc_value("ingest/dropped/not_html")
+
+
 def write_stats(spider: scrapy.Spider) -> None:
     """Write the crawl's stats as JSON to the ``INGEST_STATS_FILE`` setting's path, when it is set."""
     path = spider.settings.get("INGEST_STATS_FILE")
@@ -220,6 +233,8 @@ class NewsSpider(scrapy.Spider):
         # that article is parsed, and at most _LATE_DATES_MAX of them (a date found after the page was parsed is
         # of no use and would otherwise stay).
         self._listed_dates: dict[int, datetime] = {}
+        # Feeds requested this run (the registry's, and those start pages announce), so each is fetched once.
+        self._feeds: set[str] = set(site.feeds)
         # Keys of the article pages this run parsed: a date listed for one of them later goes to the store.
         self._parsed: set[int] = set()
         # Keys of articles requested under a URL with a query (a feed's tracking link), until met without one.
@@ -244,7 +259,9 @@ class NewsSpider(scrapy.Spider):
             yield self._sitemap_request(url)
         roots = {self._root(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
         for root in sorted(roots):
-            yield scrapy.Request(root + "robots.txt", callback=self.parse_robots, priority=10)
+            yield scrapy.Request(
+                root + "robots.txt", callback=self.parse_robots, priority=10, meta={"handle_httpstatus_list": _MISSING}
+            )
         if site.wp_json:
             yield self._wp_request(self._root(site.start_urls[0]), 1)
         for url in site.start_urls:
@@ -285,6 +302,15 @@ class NewsSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.known is not None:
             self.known.close()
+        stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+        if no_articles_found(stats):
+            self.logger.error(
+                "%s: %d listing page(s) fetched but no article link found on them, in feeds or in sitemaps: the "
+                "registry entry is out of date; run `ingest sites check %s` to see what the site links to",
+                self.name,
+                stats.get("ingest/discovery/listing_pages", 0),
+                self.name,
+            )
         write_stats(self)
 
     def _key(self, url: str) -> int:
@@ -326,17 +352,27 @@ class NewsSpider(scrapy.Spider):
         site = self.site
         if not same_site(url, site.domains) or site.is_listing_url(url) or site.is_skipped_url(url):
             return False
-        # Feeds and post sitemaps list articles; without patterns they are trusted.
-        return site.is_article_url(url) if site.article_patterns else True
+        if site.article_patterns:
+            return site.is_article_url(url)
+        # Feeds and post sitemaps list articles; without patterns they are trusted, except for URLs whose shape
+        # alone says they are not articles (a site-wide sitemap also lists its categories, tags and the home page).
+        shape = url_shape(url)
+        return not (shape.kind in ("listing", "other") and shape.strength >= 2)
+
+    def registry_knows_links(self) -> bool:
+        """Whether the registry entry says which links are articles (article patterns or a ``links`` selector)."""
+        return bool(self.site.article_patterns or self.site.selectors.get("links"))
 
     def article_request(
-        self, url: str, *, when: datetime | None = None, published: datetime | None = None
+        self, url: str, *, via: str | None = None, when: datetime | None = None, published: datetime | None = None
     ) -> scrapy.Request | ListedDate | None:
-        """A request for an article URL, or None when it was seen in this run, is out of range, or is stored and
-        not due for a re-check. A publication date found for a page this run already parsed, or for a stored one
-        not fetched again, comes back as a :class:`ListedDate` for the store instead; so does the first URL without
-        a query met for an article requested under one (a feed's tracking link): the store keeps the cleaner URL
-        (``url_rank``), so the row's URL does not depend on whether the feed or a listing came first."""
+        """A request for an article URL found ``via`` a route of ``ArticleItem.discovered_by`` ("pattern", "feed",
+        ...; None: unknown, so the validate stage's listing test applies), or None when it was seen in this run, is
+        out of range, or is stored and not due for a re-check. A publication date found for a page this run already
+        parsed, or for a stored one not fetched again, comes back as a :class:`ListedDate` for the store instead; so
+        does the first URL without a query met for an article requested under one (a feed's tracking link): the
+        store keeps the cleaner URL (``url_rank``), so the row's URL does not depend on whether the feed or a
+        listing came first."""
         key = self._key(url)
         if key in self._seen:
             cleaner = key in self._queried and "?" not in url
@@ -352,6 +388,8 @@ class NewsSpider(scrapy.Spider):
                     return None
             return self._listed_note(url, published)
         self._seen.add(key)
+        # Every distinct article URL found, whether or not it is fetched (the run's verdict needs "found any").
+        self._stat("ingest/discovery/article_urls")
         if not self._in_range(when, published):
             self._stat("ingest/skipped_out_of_range")
             return None
@@ -361,7 +399,11 @@ class NewsSpider(scrapy.Spider):
                 self._stat("ingest/skipped_known")
                 # The stored row may lack this date (an earlier run parsed the page before the API listed it).
                 return self._listed_note(url, published) if published is not None else None
-        meta = {LISTED_DATE: published} if published is not None else None
+        # How the URL was found travels with the request (and its redirects) to the item: a page requested as an
+        # article is judged as one (pipelines/validate.py), and kept as a reject if its callback fails.
+        meta: dict[str, Any] = {DISCOVERED_BY_META: via} if via is not None else {}
+        if published is not None:
+            meta[LISTED_DATE] = published
         if "?" in url:
             self._queried.add(key)
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
@@ -383,11 +425,11 @@ class NewsSpider(scrapy.Spider):
         if self.crawler.engine is not None:
             deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(item, response=None))
 
-    def _entries(self, entries: Iterable[Entry]) -> Iterable[scrapy.Request | ListedDate]:
+    def _entries(self, entries: Iterable[Entry], via: str) -> Iterable[scrapy.Request | ListedDate]:
         for entry in entries:
             if not self.is_entry_url(entry.url):
                 continue
-            request = self.article_request(entry.url, when=entry.date, published=entry.published)
+            request = self.article_request(entry.url, via=via, when=entry.date, published=entry.published)
             if request is not None:
                 yield request
 
@@ -396,20 +438,43 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request | ListedDate]:
         entries = parse_feed(response.body, response.url)
         self._stat("ingest/discovery/feed_entries", len(entries))
-        yield from self._entries(entries)
+        yield from self._entries(entries, "feed")
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
-        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        for url in robots_sitemaps(text, response.url):
-            if same_site(url, self.site.domains):
-                yield self._sitemap_request(url)
+        found: list[str] = []
+        if response.status == 200:
+            text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+            found = [url for url in robots_sitemaps(text, response.url) if same_site(url, self.site.domains)]
+        for url in found:
+            yield self._sitemap_request(url)
+        if not found and not self.site.sitemaps:
+            # Neither the registry nor robots.txt names a sitemap: try where sites usually put one. A miss costs one
+            # small request and is counted (ingest/discovery/sitemap_probe_missing), not logged as an error.
+            root = self._root(response.url)
+            for path in COMMON_SITEMAP_PATHS:
+                self._stat("ingest/discovery/sitemap_probes")
+                yield self._sitemap_request(root + path.lstrip("/"), probe=True)
 
-    def _sitemap_request(self, url: str) -> scrapy.Request:
+    def _sitemap_request(self, url: str, *, probe: bool = False) -> scrapy.Request:
         # Sitemaps may legitimately reach the protocol's 50 MB, far above the article limit DOWNLOAD_MAXSIZE.
-        return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta={"download_maxsize": MAX_XML_BYTES})
+        # A missing sitemap (the registry's guess, a probe) is counted, not logged as an error.
+        meta: dict[str, Any] = {"download_maxsize": MAX_XML_BYTES, "handle_httpstatus_list": _MISSING}
+        if probe:
+            meta["sitemap_probe"] = True
+        return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta=meta)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request | ListedDate]:
+        # A response built without a request (tests, a saved sitemap) has no meta: it is then not a probe.
+        probe = response.request is not None and bool(response.request.meta.get("sitemap_probe"))
+        if response.status in _MISSING:
+            self._stat("ingest/discovery/sitemap_probe_missing" if probe else "ingest/discovery/sitemap_missing")
+            if not probe:
+                # Named by the registry, robots.txt or a sitemap index: worth a look at the entry, not a failure.
+                self.logger.warning("sitemap %s answered HTTP %d", response.url, response.status)
+            return
         doc = parse_sitemap(response.body, response.url)
+        if probe:
+            self._stat(f"ingest/discovery/sitemap_probe_{'found' if doc.entries else 'empty'}")
         if doc.kind == "index":
             for entry in doc.entries:
                 # A sub-sitemap last changed before `since` holds nothing newer.
@@ -419,7 +484,7 @@ class NewsSpider(scrapy.Spider):
                     yield self._sitemap_request(entry.url)
             return
         self._stat("ingest/discovery/sitemap_entries", len(doc.entries))
-        yield from self._entries(doc.entries)
+        yield from self._entries(doc.entries, "sitemap")
 
     def _wp_request(self, root: str, page: int, stale: int = 0) -> scrapy.Request:
         url = (
@@ -435,7 +500,7 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterable[scrapy.Request | ListedDate]:
         entries = parse_wp_posts(response.body)
         self._stat("ingest/discovery/api_entries", len(entries))
-        yield from self._entries(entries)
+        yield from self._entries(entries, "api")
         total = response.headers.get(b"X-WP-TotalPages")
         last_page = int(total) if total and total.isdigit() else None
         if not entries or (last_page is not None and page >= last_page):
@@ -449,6 +514,7 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response, depth: int, stale: int = 0) -> Iterable[scrapy.Request | ListedDate]:
         if not isinstance(response, TextResponse):
             return
+        self._stat("ingest/discovery/listing_pages")
         page = listing_page(
             response.body,
             response.url,
@@ -456,17 +522,73 @@ class NewsSpider(scrapy.Spider):
             is_listing=self.site.is_listing_url,
             link_selector=self.site.selectors.get("links"),
         )
+        generic = classify_links(response.body, response.url, self.site.domains)
+        extra = self.generic_articles(page.article_urls, generic)
         self._stat("ingest/discovery/listing_links", len(page.article_urls))
+        # is_article_link takes the site's patterns when it has any, else its `links` selector (listing_page).
+        via = "pattern" if self.site.article_patterns else "selector"
         for url in page.article_urls:
-            request = self.article_request(url)
+            request = self.article_request(url, via=via)
             if request is not None:
                 yield request
-        stale = self._stale(page.article_urls, stale, "listing")
-        if self._stop_paging(page.article_urls, page.dates, depth, "listing", stale):
+        for url in extra:
+            request = self.article_request(url, via="generic")
+            if request is not None:
+                yield request
+        if depth == 1:
+            yield from self._announced_feeds(response)
+        found = [*page.article_urls, *extra]
+        stale = self._stale(found, stale, "listing")
+        if self._stop_paging(found, page.dates, depth, "listing", stale):
             return
-        for url in page.next_urls:
+        next_urls = page.next_urls
+        if not next_urls and generic.next_url is not None:
+            # No rel=next, "Trang sau" or listing-pattern link: the numbered page links give page N+1.
+            self._stat("ingest/links/generic_next_page")
+            next_urls = [generic.next_url]
+        for url in next_urls:
             if same_site(url, self.site.domains):
                 yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth + 1, "stale": stale})
+
+    def generic_articles(self, registry_urls: list[str], generic: PageLinks) -> list[str]:
+        """Article links generic detection adds to what the registry entry found on a listing page.
+
+        * No patterns and no ``links`` selector: every link generic detection classes as an article
+          (``ingest/links/generic``).
+        * The registry's patterns or selector select nothing on a page where generic detection finds articles: the
+          entry is stale, generic detection stands in (``ingest/links/registry_stale`` counts such pages).
+        * Otherwise, links the registry missed that generic detection classes as articles with high confidence
+          (``ingest/links/registry_missed``).
+
+        The entry's listing and skip patterns still apply. Every link added is counted in ``ingest/links/generic``."""
+        site = self.site
+
+        def usable(url: str) -> bool:
+            return same_site(url, site.domains) and not site.is_listing_url(url) and not site.is_skipped_url(url)
+
+        if not self.registry_knows_links():
+            extra = [u for u in generic.articles if usable(u)]
+        elif not registry_urls:
+            extra = [u for u in generic.articles if usable(u)]
+            if extra:
+                self._stat("ingest/links/registry_stale")
+        else:
+            have = {self._key(u) for u in registry_urls}
+            extra = [u for u in generic.high if usable(u) and self._key(u) not in have]
+            if extra:
+                self._stat("ingest/links/registry_missed", len(extra))
+        if extra:
+            self._stat("ingest/links/generic", len(extra))
+        return extra
+
+    def _announced_feeds(self, response: TextResponse) -> Iterable[scrapy.Request]:
+        """Feeds a start page announces with ``<link rel="alternate">`` that the registry does not list."""
+        for url in feed_links(response.body, response.url):
+            if url in self._feeds or not same_site(url, self.site.domains):
+                continue
+            self._feeds.add(url)
+            self._stat("ingest/discovery/feeds_announced")
+            yield scrapy.Request(url, callback=self.parse_feed, priority=20)
 
     def _stale(self, urls: list[str], stale: int, kind: str) -> int:
         """The number of pages in a row (this one included) that listed no article URL new to this run's ``kind``
@@ -502,8 +624,9 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterable[ArticleItem]:
         item = build_item(response, self.site)
         if item is None:
-            self._stat("ingest/skipped_not_html")
+            drop_not_html(self, response)
             return
+        item.discovered_by = response.meta.get(DISCOVERED_BY_META)
         keys = {self._key(response.url)}
         if response.request is not None:
             keys.add(self._key(response.request.url))

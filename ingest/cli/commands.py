@@ -14,6 +14,7 @@ import click
 from ingest.cli.db import db
 from ingest.cli.inspect import runs_cmd, sites_cmd, stats_cmd
 from ingest.cli.query import export_cmd, query_cmd, reprocess_cmd, show_cmd
+from ingest.cli.rejects import rejects_cmd
 
 
 class LazyCommand(click.Command):
@@ -58,4 +59,6 @@ ALL.append(db)
 ALL.append(LazyCommand("demo", "ingest.cli.demo:demo"))
 
 ALL += [LazyCommand("crawl", "ingest.cli.crawl:crawl"), query_cmd, show_cmd, stats_cmd, runs_cmd, export_cmd]
-ALL += [reprocess_cmd, sites_cmd]
+ALL += [reprocess_cmd, sites_cmd, rejects_cmd]
+# `ingest sites check` fetches and parses pages (lxml, the link classifier): imported when it runs.
+sites_cmd.add_command(LazyCommand("check", "ingest.cli.sites:check"))

@@ -7,6 +7,7 @@ more cores, and gives each site its own log. Every run is recorded in ``crawl_ru
 ``ingest.runs.CrawlRunRecorder``; this command reads each run's stats (``INGEST_STATS_FILE``) to judge it.
 
 A site *fails* when its process exits non-zero, its run status is not finished/limited (e.g. ``ingest_db_error``),
+when it fetched listing pages but found no article link anywhere (the message names ``ingest sites check <site>``),
 or it saw fewer articles than its registry ``expected_min_articles`` (``--min-articles`` overrides,
 ``--min-articles 0`` turns the check off). Exit codes: 0 all sites fine, 1 a site failed, 2 bad input,
 75 (EX_TEMPFAIL) another ``ingest crawl`` holds the lock, so a scheduler can tell "busy" from "broken", 130
@@ -119,6 +120,15 @@ class SiteResult:
     @property
     def problem(self) -> str | None:
         """Why this site counts as failed, or None."""
+        # Before the exit code: such a run is recorded as failed, and its process exits 1 for that reason.
+        from ingest.runs import no_articles_found
+
+        if no_articles_found(self.stats):
+            pages = self.stats.get("ingest/discovery/listing_pages", 0)
+            return (
+                f"{pages} listing page(s) fetched but no article link found (nor in feeds or sitemaps): the registry "
+                f"entry no longer matches the site; run `ingest sites check {self.site}` to see what it links to"
+            )
         if self.exit_code != 0:
             return f"scrapy exited with code {self.exit_code}"
         if not self.stats:
@@ -136,7 +146,8 @@ class SiteResult:
             f"{self.site}: {self.problem or 'ok'}; pages {s.get('downloader/response_count', 0)}, "
             f"new {s.get('ingest/stored', 0)}, updated {s.get('ingest/updated', 0)}, "
             f"already stored {s.get('ingest/skipped_known', 0) + s.get('ingest/unchanged', 0)}, "
-            f"dropped {sum(v for k, v in s.items() if k.count('/') == 2 and k.startswith('ingest/dropped/'))}, "
+            f"dropped {sum(v for k, v in s.items() if k.count('/') == 2 and k.startswith('ingest/dropped/'))} "
+            f"(kept as rejects {s.get('ingest/rejected', 0)}), "
             f"{self.seconds:.0f}s"
         )
 

@@ -68,6 +68,7 @@ def extract_record(
         "published_raw": fields["published_raw"],
         "published_precision": fields["published_precision"],
         "part_of_day": fields["part_of_day"],
+        "published_year_inferred": fields["published_year_inferred"],
         "modified": _iso(fields["modified"]),
         "modified_raw": raw.modified_raw,
         "authors": fields["authors"],

@@ -44,6 +44,11 @@ def _day(value: str | None) -> str:
     return (value or "")[:16].replace("T", " ")
 
 
+def _flags(flags: dict[str, Any] | None) -> str:
+    """A run's flags as ``generic_links=12 registry_stale=1`` (empty when the registry entry sufficed)."""
+    return " ".join(f"{k}={v}" for k, v in sorted((flags or {}).items()))
+
+
 def _pct(share: float) -> str:
     return f"{share * 100:.0f}%"
 
@@ -93,7 +98,9 @@ def stats_cmd(as_json: bool, db_url: str) -> None:
 @db_option
 @clean_errors
 def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None:
-    """Recent crawl runs, newest first: spider, start, end, status, finish reason, pages, articles, drops.
+    """Recent crawl runs, newest first: spider, start, end, status, finish reason, pages, articles, rejects, drops.
+
+    "rejected" counts pages fetched as articles but kept out of the articles table (see `ingest rejects`).
 
     \b
     Examples:
@@ -107,7 +114,8 @@ def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    columns = ("id", "spider", "started", "finished", "status", "reason", "pages", "stored", "errors", "drops")
+    columns = ("id", "spider", "started", "finished", "status", "reason", "pages", "stored", "rejected", "errors",
+               "drops", "flags")  # fmt: skip
     print_rows(
         columns,
         [
@@ -120,28 +128,37 @@ def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None
                 r["finish_reason"],
                 r["pages"],
                 r["items_stored"],
+                r["items_rejected"],
                 r["errors"],
                 " ".join(f"{k}={v}" for k, v in sorted(r["drops"].items())),
+                _flags(r["flags"]),
             )
             for r in rows
         ],
     )
 
 
-@click.command("sites")
+@click.group("sites", invoke_without_command=True)
 @click.option("--province", default=None, help="Only sites of this province (current or pre-2025 name).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--no-health", is_flag=True, help="Registry only: do not open the database.")
 @db_option
+@click.pass_context
 @clean_errors
-def sites_cmd(province: str | None, as_json: bool, no_health: bool, db_url: str) -> None:
-    """The site registry with each site's health: articles stored, last successful run, last run's yield.
+def sites_cmd(ctx: click.Context, province: str | None, as_json: bool, no_health: bool, db_url: str) -> None:
+    """The site registry with each site's health: articles stored, last successful run, last run's yield, and
+    what the last run had to work around (generic link detection standing in for the entry).
+
+    `ingest sites check NAME` checks one entry against the live site (see its --help).
 
     \b
     Examples:
       ingest sites
       ingest sites --province "Kon Tum" --json
+      ingest sites check baogialai
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from ingest.registry import RegistryError, load_sites, sites_for_province
 
     try:
@@ -181,11 +198,11 @@ def sites_cmd(province: str | None, as_json: bool, no_health: bool, db_url: str)
         return
     columns = ["name", "province", "status", "domain"]
     if not no_health:
-        columns += ["articles", "last success", "last run", "yield"]
+        columns += ["articles", "last success", "last run", "yield", "flags"]
     table = []
     for r in rows:
         row: list[Any] = [r["name"], r["province"], r["status"], (r["domains"] or [""])[0]]
         if not no_health:
-            row += [r["articles"], _day(r["last_success"]), r["last_status"], r["last_yield"]]
+            row += [r["articles"], _day(r["last_success"]), r["last_status"], r["last_yield"], _flags(r["last_flags"])]
         table.append(row)
     print_rows(columns, table)

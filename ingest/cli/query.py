@@ -264,9 +264,8 @@ def _write_parquet(records: Iterable[dict[str, Any]], output: Path) -> int:
     except ImportError as exc:
         raise click.ClickException("Parquet needs pyarrow: pip install 'vn-news-ingest[parquet]'") from exc
     # Nested values as JSON text so every file has the same flat, string-typed schema.
-    schema = pa.schema(
-        [(name, pa.int64() if name in ("id", "duplicate_of") else pa.string()) for name in q.RECORD_FIELDS]
-    )
+    types = {"id": pa.int64(), "duplicate_of": pa.int64(), "published_year_inferred": pa.bool_()}
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in q.RECORD_FIELDS])
     rows = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
             for r in records]  # fmt: skip
     try:
@@ -280,17 +279,28 @@ def _write_parquet(records: Iterable[dict[str, Any]], output: Path) -> int:
 @filter_options
 @click.option("--limit", type=int, default=None, help="At most this many articles [default: all selected].")
 @click.option("--dry-run", is_flag=True, help="Only count what would be reprocessed.")
+@click.option(
+    "--rejected", is_flag=True, help="Retry the rejected pages (`ingest rejects`) instead; stores those that now pass."
+)
 @clean_errors
-def reprocess_cmd(db_url: str, sites: tuple[str, ...], limit: int | None, dry_run: bool, **kw: Any) -> None:
+def reprocess_cmd(
+    db_url: str, sites: tuple[str, ...], limit: int | None, dry_run: bool, rejected: bool, **kw: Any
+) -> None:
     """Re-extract and re-normalise stored raw HTML with today's rules, updating the rows (no network).
 
-    Run it after extraction or normalisation rules improve. Changed content is kept as a version.
+    Run it after extraction or normalisation rules improve. Changed content is kept as a version. With --rejected,
+    the open rejected pages (selected with --site, --province and --limit) are retried from their kept HTML: those
+    that now pass validation are stored (the reject is marked resolved), the others keep their newest reason.
 
     \b
     Examples:
       ingest reprocess --site baokontum
       ingest reprocess --since 2025-07-01 --include-duplicates
+      ingest reprocess --rejected --site baokontum --dry-run
     """
+    if rejected:
+        _reprocess_rejected(db_url, sites, limit, dry_run, **kw)
+        return
     engine = open_engine(db_url, write=True)
     counts = {"updated": 0, "unchanged": 0, "no_html": 0, "failed": 0}
     with database_errors(db_url):
@@ -306,6 +316,55 @@ def reprocess_cmd(db_url: str, sites: tuple[str, ...], limit: int | None, dry_ru
                 click.echo(f"article {article_id}: {detail}", err=True)
     engine.dispose()
     click.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+# Options of the article selection that mean nothing for rejected pages (they have no date, author or text yet).
+_ARTICLE_ONLY = ("since", "until", "author", "search", "include_duplicates")
+
+
+def _reprocess_rejected(db_url: str, sites: tuple[str, ...], limit: int | None, dry_run: bool, **kw: Any) -> None:
+    given = [name for name in _ARTICLE_ONLY if kw.get(name)]
+    if given:
+        shown = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise BadInput(f"{shown}: not for --rejected (select rejected pages with --site, --province, --limit)")
+    if limit is not None and limit < 0:
+        raise BadInput(f"--limit must be 0 or more, not {limit}")
+    engine = open_engine(db_url, write=True)
+    with database_errors(db_url):
+        chosen: list[str] | None = list(sites) or None
+        if chosen:
+            known = set(_registry_names()) | set(q.reject_sites(engine))
+            for site in chosen:
+                if site not in known:
+                    raise BadInput(f"unknown site {site!r}: {close_matches(site, known)}")
+        if kw.get("province"):
+            try:
+                in_province = q.province_sites(kw["province"])
+            except q.QueryError as exc:
+                raise BadInput(str(exc)) from exc
+            # Both given: the sites named that are in the province (as for articles, both conditions hold).
+            chosen = [s for s in chosen if s in in_province] if chosen else in_province
+        filters = q.RejectFilters(site=chosen, limit=limit or None)
+        if dry_run:
+            n = q.count_rejects(engine, filters)
+            click.echo(f"{n} rejected pages would be reprocessed")
+            engine.dispose()
+            return
+        from ingest import settings
+
+        counts = {"stored": 0, "rejected": 0, "no_html": 0, "failed": 0}
+        outcomes = q.reprocess_rejected(
+            engine, filters, site_profiles=_profiles(), min_body_chars=settings.INGEST_MIN_BODY_CHARS
+        )
+        for reject_id, outcome, detail in outcomes:
+            counts[outcome] += 1
+            if outcome == "failed":
+                click.echo(f"rejected page {reject_id}: {detail}", err=True)
+    engine.dispose()
+    labels = {"stored": "stored", "rejected": "still rejected", "no_html": "no html", "failed": "failed"}
+    click.echo(", ".join(f"{labels[k]} {v}" for k, v in counts.items()))
     if counts["failed"]:
         raise SystemExit(1)
 

@@ -20,6 +20,8 @@ from lxml.html import HtmlElement
 
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
+from ingest.extract import fallback as fallback_mod
+from ingest.extract import title as title_mod
 from ingest.extract.decode import decode_page
 from ingest.extract.legacy import detect_legacy_font
 from ingest.extract.metadata import (
@@ -33,8 +35,12 @@ from ingest.extract.metadata import (
     site_words,
     split_list,
 )
-from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of, unescape
-from ingest.normalize import find_dateline, parse_byline
+from ingest.extract.tree import Haystack, attrs_of, own_text, parse, remove, select, squash, text_of
+from ingest.extract.tree import ancestor as _ancestor
+from ingest.extract.tree import in_chrome as _in_chrome
+from ingest.extract.tree import inside as _inside
+from ingest.normalize import ParsedDate, find_dateline, parse_byline, search_key
+from ingest.normalize.bylines import person_shaped
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,7 @@ class Extracted:
     language: str | None = None
     published_raw: str | None = None
     modified_raw: str | None = None
+    page_dates: list[str] = field(default_factory=list)  # year context for a year-less dateline (see dates.py)
     byline_raw: str | None = None
     authors_hint: list[str] = field(default_factory=list)
     category: list[str] = field(default_factory=list)
@@ -70,6 +77,9 @@ class Extracted:
     images: list[dict[str, Any]] = field(default_factory=list)
     encoding: str | None = None
     legacy_encoding: str | None = None  # "vni" | "tcvn3" when the text was typed for a pre-Unicode font
+    # The body came from the generic text-density extraction (``ingest.extract.fallback``): the body finder gave
+    # none or too little. The crawl counts these (``ingest/extract/fallback_body``).
+    fallback_body: bool = False
 
 
 _LEAD_SELECTORS = (
@@ -144,13 +154,6 @@ _CRUMB_SELECTORS = (
     ".detail-cate a",
     "a.entry-crumb",
 )
-# Whole class/id tokens of page chrome. Only exact tokens: VnExpress puts its article inside "sidebar-1" and
-# "header-content", so fragments like "header" or "sidebar" would throw the article away.
-_CHROME_TOKENS = {
-    "logo", "menu", "main-menu", "navbar", "nav", "site-header", "header-top", "top-header", "topbar", "footer",
-    "related", "related-news", "box-related", "most-read", "mostread", "most-view", "tin-lien-quan", "comment",
-    "comments", "binh-luan",
-}  # fmt: skip
 _AUTHOR_REGION_LEVELS = 4
 _PLACEHOLDERS = {"bút danh", "tác giả", "admin", "author", "tin tức", "biên tập viên"}
 _VI_CHARS = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -194,7 +197,7 @@ def _extract(
     out.canonical_url = pick_canonical(meta, url, base=url)
 
     container = body_mod.find_container(root, selectors.get("body"), hay)
-    title, title_el = _title(root, meta, selectors.get("title"), container, hay)
+    title, title_el = title_mod.find_title(root, meta, url, selectors.get("title"), container)
     out.title = title or None
 
     # Dates first: the container is cleaned in place below, and its header may hold the printed date.
@@ -216,7 +219,13 @@ def _extract(
     out.lead = text_of(lead_el) if lead_el is not None else None
 
     html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
+    if html_byline is None and title_el is not None:
+        # No author element of a known kind: a name printed beside the date under the headline is the byline
+        # (kept as a last resort: a signature at the end of the body, found below, wins).
+        html_byline, byline_els = _byline_by_date(title_el, container)
 
+    # The headline (as displayed and as in the metadata) and the sapo, which a body may repeat at its top.
+    repeats = [v for v in (out.lead, title, *title_mod.meta_titles(meta, url)) if v]
     if container is not None:
         for el in (title_el, lead_el, *byline_els):
             if el is not None and _inside(el, container) and el.getparent() is not None:
@@ -229,24 +238,38 @@ def _extract(
                     remove(el)
         out.images = body_mod.clean_container(container, base_url=base)
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
-        # A repeated headline or sapo at the top of the container (OneCMS, VNPT, MEDIATECH) is not body text.
-        repeats = {squash(v).casefold() for v in (out.lead, title) if v}
-        while blocks and _repeats(squash(blocks[0].text).casefold(), repeats):
-            blocks = blocks[1:]
-        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_byline)
+        # A repeated headline (as displayed or as in the metadata), sapo or date stamp at the top of the container
+        # (OneCMS, VNPT, MEDIATECH, WordPress themes) is not body text.
+        blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+        blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_signature)
         out.body = "\n\n".join(b.text for b in blocks) or None
         if tail_byline:
             html_byline = tail_byline
 
+    if len(out.body or "") < fallback_mod.FALLBACK_BELOW:
+        # Nothing or too little from the body finder: the generic text-density extraction gets a go.
+        dense, dense_byline = _fallback_body(utf8, repeats)
+        if dense and len(dense) > len(out.body or ""):
+            out.body, out.fallback_body = dense, True
+            html_byline = dense_byline or html_byline
+
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
 
+    dateline = _dateline(out.body, fetched_at) if chosen is None or chosen[0].source == "script" else None
+    if chosen is not None and dateline is not None:
+        shown, own = chosen[1].value, dateline.value
+        if (shown.month, shown.day) != (own.month, own.day):
+            chosen = None  # a script-written stamp that disagrees with the article's own dateline is not its date
     if chosen is not None:
         out.published_raw = chosen[0].raw
-    elif not _has_dateline(out.body, fetched_at):
+    elif dateline is None:
         url_date = dates_mod.url_candidate(url)
         if url_date is not None and dates_mod.choose([url_date], fetched_at) is not None:
             out.published_raw = url_date.raw
+    if (chosen is not None and chosen[1].year_inferred) or (dateline is not None and dateline.year_inferred):
+        # Only a year-less date needs context (normalize_article places its year); a full one needs none.
+        out.page_dates = dates_mod.page_dates(root)
 
     out.category = _category(root, meta, selectors.get("category"), hay)
     out.tags = _tags(root, meta, selectors.get("tags"), hay)
@@ -257,12 +280,21 @@ def _extract(
     return out
 
 
-def _repeats(text: str, repeats: set[str]) -> bool:
-    if text in repeats:
-        return True
-    # MEDIATECH prints a truncated sapo ("... hơn 200...") above the full one.
-    stem = text.rstrip(".… ")
-    return len(stem) >= 30 and stem != text and any(r.startswith(stem) for r in repeats)
+def _fallback_body(utf8: bytes, repeats: list[str]) -> tuple[str | None, str | None]:
+    """The body and trailing byline by text density (``ingest.extract.fallback``), cleaned as the primary body is.
+
+    The page is parsed again: the first tree's container was cleaned in place by the body finder, which may be
+    what lost the text (rare pages only, so the second parse costs little overall).
+    """
+    root = parse(utf8)
+    if root is None:
+        return None, None
+    lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
+    blocks = body_mod.strip_boilerplate_blocks(fallback_mod.density_blocks(root))
+    blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+    blocks, byline = body_mod.take_trailing_byline(blocks, root, _is_signature)
+    blocks = fallback_mod.trim_after(blocks)
+    return "\n\n".join(b.text for b in blocks) or None, byline
 
 
 def _base_url(root: HtmlElement, url: str) -> str:
@@ -270,108 +302,6 @@ def _base_url(root: HtmlElement, url: str) -> str:
     base = root.find(".//base")
     href = base.get("href") if base is not None else None
     return href.strip() if href and href.strip().startswith("http") else url
-
-
-def _ancestor(el: HtmlElement, levels: int) -> HtmlElement:
-    node = el
-    for _ in range(levels):
-        parent = node.getparent()
-        if parent is None or parent.tag in ("body", "html"):
-            break
-        node = parent
-    return node
-
-
-def _inside(el: HtmlElement, container: HtmlElement) -> bool:
-    node: HtmlElement | None = el
-    while node is not None:
-        if node is container:
-            return el is not container
-        node = node.getparent()
-    return False
-
-
-# --- title ----------------------------------------------------------------------------------------------------
-
-
-def _title(
-    root: HtmlElement, meta: Meta, selector: str | None, container: HtmlElement | None, hay: Haystack
-) -> tuple[str, HtmlElement | None]:
-    if selector:
-        for el in select(root, selector):
-            text = text_of(el)
-            if text:
-                return text, el
-    metas = [
-        unescape(str(meta.ld("headline") or "")),
-        meta.first("og:title") or "",
-        meta.first("twitter:title") or "",
-        meta.first("headline") or "",
-        meta.first("title") or "",
-        _strip_site_suffix(meta.title_tag) if meta.title_tag else "",
-        meta.title_tag,
-    ]
-    metas = [m for m in metas if m]
-    keys = [m.casefold() for m in metas]
-    h1s = [(el, text_of(el)) for el in root.iter("h1") if not _in_chrome(el)]
-    h1s = [(el, t) for el, t in h1s if 8 <= len(t) <= 300]
-    if container is not None:
-        # Zing 2012 prints the headline twice; the copy inside the article container is the article's.
-        h1s.sort(key=lambda pair: not _inside(pair[0], container))
-    # A headline element that agrees with the metadata is both the title and the anchor for the printed date.
-    for el, text in h1s:
-        if text.casefold() in keys:
-            return text, el
-    for el, text in sorted(h1s, key=lambda pair: -len(pair[1])):
-        if any(k.startswith(text.casefold()) for k in keys):
-            return text, el
-    anchor = _headline_element(root, metas)
-    if anchor is None and container is not None:
-        # No element prints the metadata title (an SEO og:title): the one long <h1> next to the article is it.
-        region = _ancestor(container, 3)
-        near = [(el, text) for el, text in h1s if _inside(el, region) and len(text.split()) >= 4]
-        if len(near) == 1:
-            return near[0][1], near[0][0]
-    for value in metas[:-1] if meta.title_tag in metas else metas:
-        if value:
-            return value, anchor
-    if h1s:
-        return h1s[0][1], h1s[0][0]
-    return "", None
-
-
-def _headline_element(root: HtmlElement, metas: list[str]) -> HtmlElement | None:
-    """The element printing the headline when it is not an ``<h1>`` (baodautu's title is a ``div``)."""
-    if not metas:
-        return None
-    wanted = {m.casefold() for m in metas}
-    for el in root.iter("h1", "h2", "div", "p", "span", "strong"):
-        if el.tag in ("div", "span", "p") and len(el) > 2:
-            continue
-        text = text_of(el)
-        if 8 <= len(text) <= 300 and text.casefold() in wanted and not _in_chrome(el):
-            return el
-    return None
-
-
-def _in_chrome(el: HtmlElement) -> bool:
-    node: HtmlElement | None = el.getparent()
-    depth = 0
-    while node is not None and depth < 8:
-        if node.tag in ("nav", "aside", "a"):
-            return True
-        if node.tag in ("header", "footer") and next(node.iterancestors("article"), None) is None:
-            return True  # the page's header/footer; an <article>'s own header and footer hold its title and tags
-        if _CHROME_TOKENS & set(attrs_of(node).split()):
-            return True
-        node = node.getparent()
-        depth += 1
-    return False
-
-
-def _strip_site_suffix(title: str) -> str:
-    parts = re.split(r"\s+[|–—]\s+|\s+-\s+(?=[^-]*$)", title)
-    return max(parts, key=len).strip() if len(parts) > 1 else title
 
 
 # --- lead -----------------------------------------------------------------------------------------------------
@@ -409,6 +339,17 @@ def _is_byline(raw: str) -> bool:
     return bool(parsed.names or parsed.source or parsed.is_group)
 
 
+def _is_signature(raw: str) -> bool:
+    """A byline, or an agency or office signing the story on its own ("TTXVN", "Trung tâm Y tế huyện")."""
+    if _is_byline(raw):
+        return True
+    try:
+        parsed = parse_byline(raw)
+    except Exception:  # a normaliser bug must not lose the whole page
+        return False
+    return bool(parsed.organizations) and len(raw) <= 60
+
+
 def _byline_elements(
     root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
 ) -> tuple[str | None, list[HtmlElement]]:
@@ -430,6 +371,59 @@ def _byline_elements(
             if _is_byline(text):
                 return text, [el]
     return None, []
+
+
+_DATE_OR_TIME = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\b\d{1,2}:\d{2}\b")
+_HEADER_SPAN = 60  # elements after the headline searched for the byline beside the date
+_INLINE_BYLINE_TAGS = {"a", "span", "div", "p", "strong", "b", "em", "i", "li", "address", "small", "font"}
+
+
+def _byline_by_date(title_el: HtmlElement, container: HtmlElement | None) -> tuple[str | None, list[HtmlElement]]:
+    """A short name beside the printed date in the block after the headline ("<a>Nguyên Minh</a> - 07/03/2026").
+
+    Generic: no class is read. The element must hold a short line that parses as a byline with a person's name,
+    and its own text, its parent's or a sibling's must hold a date or a time; the search stops where the body
+    starts (the container, or a paragraph of prose).
+    """
+    seen = 0
+    started = False
+    for el in title_el.getroottree().getroot().iter():
+        if el is title_el:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str):
+            continue
+        seen += 1
+        if seen > _HEADER_SPAN or el is container:
+            break
+        if el.tag not in _INLINE_BYLINE_TAGS or any(isinstance(c.tag, str) and c.tag in _BLOCKISH for c in el):
+            continue
+        text = text_of(el)
+        if len(text) > 200:
+            break  # the body (or a sapo) has started
+        if not 3 <= len(text) <= 60 or not _beside_date(el, text):
+            continue
+        try:
+            names = parse_byline(text).names
+        except Exception:  # a normaliser bug must not lose the page
+            names = []
+        # Every name must read as a person's: a title-cased section ("Thời Sự") or outlet beside a date is not.
+        if names and all(person_shaped(n) for n in names) and not _in_chrome(el):
+            return text, [el]
+    return None, []
+
+
+_BLOCKISH = {"div", "p", "ul", "ol", "table", "section", "article", "h1", "h2", "h3", "li"}
+
+
+def _beside_date(el: HtmlElement, text: str) -> bool:
+    if _DATE_OR_TIME.search(text):
+        return True
+    parent = el.getparent()
+    near = [n for n in (el.getprevious(), el.getnext()) if n is not None]
+    if any(_DATE_OR_TIME.search(squash(n.text_content())[:80]) for n in near):
+        return True
+    return parent is not None and bool(_DATE_OR_TIME.search(squash(el.tail)))
 
 
 def _ancestry(el: HtmlElement) -> str:
@@ -454,14 +448,18 @@ def _structured_authors(meta: Meta, site: set[str]) -> list[str]:
 
 
 def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta, url: str) -> str | None:
-    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác")."""
+    """The printed byline, unless the structured authors name people it leaves out ("X và 1 tác giả khác").
+
+    The structured list replaces the printed byline only when it names every printed person and more: metadata
+    that names someone else (the editor, the CMS account) loses to the signature on the page.
+    """
     if html_byline and structured:
         try:
-            printed = {n.casefold() for n in parse_byline(html_byline).names}
+            printed = {search_key(n) for n in parse_byline(html_byline).names}
         except Exception:  # a normaliser bug must not lose the byline
             printed = set()
-        missing = [n for n in structured if squash(n).casefold() not in printed]
-        if missing and len(structured) > len(printed):
+        listed = {search_key(n) for n in structured}
+        if printed and printed < listed:
             return " - ".join(structured)
         return html_byline
     if html_byline:
@@ -474,13 +472,13 @@ def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta
     return None
 
 
-def _has_dateline(body: str | None, reference: datetime | None) -> bool:
+def _dateline(body: str | None, reference: datetime | None) -> ParsedDate | None:
     if not body:
-        return False
+        return None
     try:
-        return find_dateline(body[:300], reference=reference) is not None
+        return find_dateline(body[:300], reference=reference)
     except Exception:  # a normaliser bug must not lose the page
-        return False
+        return None
 
 
 # --- category, tags, language -----------------------------------------------------------------------------------

@@ -95,7 +95,9 @@ _CREDIT = re.compile(
 
 # Labels of boxes that start boilerplate; a block holding only such a label is dropped with the links after it.
 _BOX_LABELS = re.compile(
-    r"^(tin liên quan|bài liên quan|tham khảo thêm|tin mới|tin mới nhất|xem thêm|đọc thêm|đọc tiếp|tin cùng chuyên mục|"
+    r"^(tin liên quan|bài liên quan|tin bài liên quan|bài viết liên quan|tin tức liên quan|theo dòng sự kiện|"
+    r"dòng sự kiện|tin cùng chủ đề|bài cùng chủ đề|cùng chủ đề|mời xem thêm|xem tiếp|tham khảo thêm|"
+    r"tin mới|tin mới nhất|xem thêm|đọc thêm|đọc tiếp|tin cùng chuyên mục|"
     r"cùng chuyên mục|tin khác|các tin khác|có thể bạn quan tâm|bạn có thể quan tâm|tin đọc nhiều|tin nổi bật|"
     r"từ khóa|từ khoá|tags?|chủ đề|về trang chủ đề|chia sẻ|in bài|cỡ chữ|mặc định|bình chọn|tin tức gần đây|"
     r"tin gần đây|tin xem nhiều|đọc nhiều|xem nhiều|tin nổi bật|tin cùng loại|video|ảnh)\s*:?$",
@@ -116,7 +118,10 @@ _BYLINE_WORDS = {
     "và", "ảnh", "tin", "bài", "theo", "tổng", "hợp", "thực", "hiện", "nguồn", "nhóm", "của", "từ", "biên", "dịch",
     "lược", "trình", "bày", "đồ", "họa", "hoạ", "video", "clip", "tác", "giả", "phóng", "viên",
 }  # fmt: skip
+# Markup printed as text (an ad tag pasted into a text field, escaped HTML): never article text.
+MARKUP_TEXT = re.compile(r"</?(?:a|img|div|span|p|script|iframe|br)\b[^<>]{0,200}>|<!--", re.IGNORECASE)
 _END_PUNCT = re.compile(r"[.!?:;…\"”]$")
+_INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?){1,4}(?:[^\W\d_][\w]*\.?)?$")
 _BOILER_WRAPPER = re.compile(r"comment|related|(^|\s)footer")  # not "sidebar": VnExpress's article is in "sidebar-1"
 _SCORE_DOWN = re.compile(r"comment|binhluan|ykien|related|sidebar|footer|menu|other|tinkhac|list")
 _SCORE_UP = re.compile(r"content|article|detail|body|entry|post|text|news|main|story")
@@ -131,6 +136,7 @@ class Block:
     link_chars: int = 0
     bold_chars: int = 0
     italic_chars: int = 0
+    after_run: bool = False  # appended after the fallback's densest run only as a byline candidate
 
     @property
     def link_ratio(self) -> float:
@@ -262,6 +268,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             continue
         attrs = attrs_of(el)
         boiler = bool(attrs and boiler_attr(attrs)) or (el.get("type") or "").lower() == "relatednewsbox"
+        boiler = boiler or (tag == "article" and is_story_card(el))
         if boiler and not _holds_most_text(el, container, container_chars):
             doomed.append(el)
     for el in doomed:
@@ -289,6 +296,23 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
                 images[-1]["credit"] = _credit(caption)
             remove(el)
     return images
+
+
+_MAX_CARD_CHARS = 800
+_HEADLINE_WORDS = 5
+
+
+def is_story_card(el: HtmlElement) -> bool:
+    """An ``<article>`` inside the article: an embedded teaser of another story (its headline as a link, perhaps a
+    picture and a sapo), whatever its classes. Short, and led by a headline-long link."""
+    text = text_of(el)
+    if len(text) > _MAX_CARD_CHARS:
+        return False
+    for link in el.iter("a"):
+        words = text_of(link).split()
+        if words:
+            return len(words) >= _HEADLINE_WORDS and bool((link.get("href") or "").strip("#/ "))
+    return False
 
 
 def _caption_after(img: HtmlElement) -> str | None:
@@ -412,9 +436,13 @@ def blocks_of(container: HtmlElement) -> list[Block]:
 
 
 def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
-    """Drop box labels and the link lists after them; cut at the comment form or the footer."""
+    """Drop box labels and the link lists after them; cut at the comment form or the footer.
+
+    A box label never ends the body: a trailing label, with the unlinked item titles after it, goes too.
+    """
     out: list[Block] = []
     in_box = False
+    last_label: int | None = None  # where in ``out`` the last dropped box label stood
     for block in blocks:
         text = block.text
         if out and _CUT_MARKERS.match(text) and len(text) < 200:
@@ -422,6 +450,7 @@ def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
         label, _, rest = text.partition(":")
         if _BOX_LABELS.match(text) or (rest and _BOX_LABELS.match(label) and block.link_ratio > 0.3):
             in_box = True
+            last_label = len(out)
             continue
         if block.element is not None and block.element.tag == "li" and block.link_ratio > 0.6:
             continue
@@ -430,11 +459,69 @@ def strip_boilerplate_blocks(blocks: list[Block]) -> list[Block]:
             continue
         if text.startswith((">>", "»", "> >")) and block.link_ratio > 0.3:
             continue
+        if "<" in text and MARKUP_TEXT.search(text):
+            continue  # an ad tag or escaped HTML printed as text
         if in_box and block.link_ratio > 0.5:
             continue
         in_box = False
         out.append(block)
+    return _drop_trailing_box(out, last_label)
+
+
+_MAX_BOX_ITEM = 160
+
+
+def _box_item(block: Block) -> bool:
+    """A related item's title left without its link: short, not a sentence, not a line of names (a byline)."""
+    text = block.text
+    return len(text) <= _MAX_BOX_ITEM and not _END_PUNCT.search(text) and not looks_like_name_line(text)
+
+
+def _drop_trailing_box(out: list[Block], last_label: int | None) -> list[Block]:
+    if last_label is not None and last_label > 0 and all(_box_item(b) for b in out[last_label:]):
+        out = out[:last_label]  # "Tin liên quan" and the bare titles after it
+    while out:
+        label, colon, rest = out[-1].text.partition(":")
+        if not (colon and _BOX_LABELS.match(label.strip()) and len(rest) <= _MAX_BOX_ITEM):
+            break
+        out = out[:-1]  # "Xem thêm: <a title whose link was removed>"
     return out
+
+
+def _edge_key(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+_MAX_TOP_DROPS = 4
+
+
+def drop_top_repeats(blocks: list[Block], repeats: list[str], is_stamp: Callable[[str], bool]) -> list[Block]:
+    """Drop the headline, sapo and date stamp a container repeats above the text.
+
+    ``repeats`` are the headline (as displayed and as in the metadata) and the sapo; a block equal to one of them
+    (case and punctuation aside), or a truncated copy ("... hơn 200..."), goes, and so does a block
+    ``is_stamp`` says is a date line. Only the first few blocks are looked at; the first other block stops it.
+    """
+    keys = {_edge_key(r) for r in repeats if r}
+    keys.discard("")
+    dropped = 0
+    while blocks and dropped < _MAX_TOP_DROPS:
+        text = blocks[0].text
+        key = _edge_key(text)
+        if not (key in keys or _truncated_copy(text, keys) or is_stamp(text)):
+            break
+        blocks = blocks[1:]
+        dropped += 1
+    return blocks
+
+
+def _truncated_copy(text: str, keys: set[str]) -> bool:
+    # MEDIATECH prints a truncated sapo ("... hơn 200...") above the full one.
+    stem = text.rstrip(".… ")
+    if len(stem) < 30 or stem == text:
+        return False
+    key = _edge_key(stem)
+    return any(k.startswith(key) for k in keys)
 
 
 def _aligned_right(el: HtmlElement | None, container: HtmlElement) -> bool:
@@ -454,8 +541,8 @@ def _aligned_right(el: HtmlElement | None, container: HtmlElement) -> bool:
 
 def looks_like_name_line(text: str) -> bool:
     """A short line of capitalised words, as bylines are ("CTV Hiền Lương", "Tin, ảnh: Vũ Phương Thảo")."""
-    if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")")):
-        return False
+    if len(text) > 90 or (_END_PUNCT.search(text.rstrip(")")) and not text.endswith(")") and not _INITIALS.match(text)):
+        return False  # a sentence ends with a full stop; initials ("H.V.", "N.T.") end with their own dot
     words = _words(text)
     if not words or len(words) > 12:
         return False
@@ -479,10 +566,18 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
     """
     taken: list[str] = []
     end = len(blocks)
-    for index in range(len(blocks) - 1, max(-1, len(blocks) - 4), -1):
+    trailers = 0
+    # An editor's note or promo line after the signature ("* Mời bạn đọc vào chuyên mục ...") stays in the body,
+    # and the signature before it is still the byline.
+    while trailers < 2 and len(blocks) - trailers > 1 and _is_trailer(blocks[len(blocks) - 1 - trailers]):
+        trailers += 1
+    last = len(blocks) - trailers
+    for index in range(last - 1, max(-1, last - 4), -1):
         block = blocks[index]
         text = block.text
         if len(text) > 120:
+            break
+        if index > 0 and _attribution(text, blocks[index - 1].text):
             break
         italic_ratio = block.italic_chars / max(1, len(text.replace(" ", "")))
         styled = _aligned_right(block.element, container) or block.bold_ratio > 0.6 or italic_ratio > 0.6
@@ -500,4 +595,25 @@ def take_trailing_byline(blocks: list[Block], container: HtmlElement, accept: An
             break  # at most two plain lines ("Nhóm PV" / "Theo Infonet")
     if not taken:
         return blocks, None
-    return blocks[:end], "\n".join(taken)
+    return blocks[:end] + blocks[last:], "\n".join(taken)
+
+
+# Lines printed after the signature: an asterisked editor's note, a reading invitation, a "see also" pointer.
+# A bare web address (the outlet's own, printed under the signature) is one too.
+_TRAILER = re.compile(
+    r"^(?:\*|\(\*\)|mời (?:quý )?(?:bạn đọc|độc giả)\b|>>|xem thêm\b|đọc thêm\b"
+    r"|(?:https?://|www\.)\S+$|[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)(?:/\S*)?$)",
+    re.IGNORECASE,
+)
+# Forms of address that introduce the person a quote is from ("Anh Y Blơ Niê", "Cô Hoa"), never a reporter.
+_ADDRESS = re.compile(r"^[\-–—(\s]*(?:anh|chị|em|cô|thầy|ông|bà|chú|bác|cụ|cháu|già|mẹ|bạn)\s", re.IGNORECASE)
+_CLOSING_QUOTE = re.compile(r"[”\"»’]\s*[.!?…]?\s*$")
+
+
+def _is_trailer(block: Block) -> bool:
+    return len(block.text) <= 200 and (_TRAILER.match(block.text) is not None or block.link_ratio > 0.5)
+
+
+def _attribution(text: str, previous: str) -> bool:
+    """A line naming who spoke the quote that ends the paragraph before it ("Anh Nguyễn Văn Ba, nông dân")."""
+    return _CLOSING_QUOTE.search(previous) is not None and _ADDRESS.match(text) is not None and len(text.split()) >= 3

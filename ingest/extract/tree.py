@@ -254,3 +254,72 @@ def is_hidden(el: HtmlElement) -> bool:
         return True
     classes = (el.get("class") or "").lower().split()
     return "d-none" in classes or "hidden" in classes or "hide" in classes
+
+
+# A <header> named for the article ("entry-header", "post-header", "detail-title") holds its headline and date.
+_ARTICLE_HEADER = re.compile(r"entry|post|article|detail|story|single|baiviet|chitiet")
+
+
+def is_page_header(node: HtmlElement, anchor: HtmlElement | None = None) -> bool:
+    """Whether a ``<header>``/``<footer>`` element is the page's own (logo, menu, clock, footer text).
+
+    An article's header (inside ``<article>`` or ``<main>``, named for the article, or holding ``anchor``, the
+    headline) is not: WordPress themes put the headline and the date in ``<header class="entry-header">``.
+    """
+    if node.tag not in ("header", "footer"):
+        return False
+    if next(node.iterancestors("article", "main"), None) is not None:
+        return False
+    if node.tag == "header":
+        if _ARTICLE_HEADER.search(attrs_of(node)):
+            return False
+        if anchor is not None and any(a is node for a in anchor.iterancestors("header")):
+            return False
+    return True
+
+
+# Whole class/id tokens of page chrome. Only exact tokens: VnExpress puts its article inside "sidebar-1" and
+# "header-content", so fragments like "header" or "sidebar" would throw the article away.
+CHROME_TOKENS = frozenset({
+    "logo", "menu", "main-menu", "navbar", "nav", "site-header", "header-top", "top-header", "topbar", "footer",
+    "related", "related-news", "box-related", "most-read", "mostread", "most-view", "tin-lien-quan", "comment",
+    "comments", "binh-luan",
+})  # fmt: skip
+
+
+def in_chrome(el: HtmlElement) -> bool:
+    """Whether the element sits in page chrome: a link, nav, aside, the page's header or footer, a menu, a
+    related-news or comment box (within eight levels)."""
+    node: HtmlElement | None = el.getparent()
+    depth = 0
+    while node is not None and depth < 8:
+        if node.tag in ("nav", "aside", "a"):
+            return True
+        if node.tag in ("header", "footer") and is_page_header(node):
+            return True  # the page's header/footer; an article's own header and footer hold its title and tags
+        if CHROME_TOKENS & set(attrs_of(node).split()):
+            return True
+        node = node.getparent()
+        depth += 1
+    return False
+
+
+def ancestor(el: HtmlElement, levels: int) -> HtmlElement:
+    """The element ``levels`` steps up, stopping below ``<body>``."""
+    node = el
+    for _ in range(levels):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        node = parent
+    return node
+
+
+def inside(el: HtmlElement, container: HtmlElement) -> bool:
+    """Whether ``el`` is a strict descendant of ``container``."""
+    node: HtmlElement | None = el
+    while node is not None:
+        if node is container:
+            return el is not container
+        node = node.getparent()
+    return False

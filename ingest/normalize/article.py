@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ingest.normalize.bylines import parse_byline
-from ingest.normalize.dates import VN_TZ, ParsedDate, find_dateline, parse_date
+from ingest.normalize.dates import VN_TZ, ParsedDate, evidence_year, find_dateline, parse_date, year_evidence
 from ingest.normalize.text import clean_text, search_key
 from ingest.normalize.urls import canonical_url
 
@@ -63,6 +63,8 @@ def _reference(value: Any) -> datetime | None:
 
 # A publication date in the URL path: WordPress permalinks (/2021/12/14/slug/) and similar (/2021-12-14/).
 _URL_DAY = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/-]|$)")
+# A month archive in the path (/2021/12/slug): the year and month, not the day.
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
 
 
 def _url_day(url: Any) -> date | None:
@@ -77,11 +79,64 @@ def _url_day(url: Any) -> date | None:
         return None
 
 
+def _url_month_end(url: Any) -> date | None:
+    """The last day of a /YYYY/MM/ month in the URL path."""
+    if not isinstance(url, str):
+        return None
+    m = _URL_MONTH.search(url.split("?", 1)[0])
+    if m is None:
+        return None
+    year, month = int(m[1]), int(m[2])
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
 def _published(raw: Any, body: str | None, reference: datetime | None, month_first: bool) -> ParsedDate | None:
     found = _date(raw, reference, month_first)
     if found is None and body:
         found = find_dateline(body, reference=reference)
     return found
+
+
+def _place_year(
+    found: ParsedDate, raw: Mapping[str, Any], body: str | None, ref: datetime | None, month_first: bool
+) -> ParsedDate:
+    """Put a year-less date ("Chiều 14/12") in its year: the URL's, else the page's (``year_evidence``), else the
+    fetch year it was read with. The result keeps ``year_inferred``: the year is a conclusion, not a fact."""
+    if not found.year_inferred:
+        return found
+
+    def again(latest: date, earliest: date) -> ParsedDate | None:
+        # A year-less date read as of ``latest`` takes the latest year that puts it on or before that day.
+        bound = datetime.combine(latest, time(23, 59), tzinfo=VN_TZ)
+        if ref is not None:
+            bound = min(bound, ref if ref.tzinfo is not None else ref.replace(tzinfo=VN_TZ))
+        got = _published(raw.get("published_raw"), body, bound, month_first)
+        return got if got is not None and earliest <= got.value.date() <= latest else None
+
+    urls = (raw.get("url"), raw.get("canonical_url"))
+    url_day = _url_day(urls[0]) or _url_day(urls[1])
+    if url_day is not None:
+        # The post's own URL date: the dateline is that day or a few days before it (written, then posted).
+        got = again(url_day, url_day - timedelta(days=31))
+        return got if got is not None else found
+    month_end = _url_month_end(urls[0]) or _url_month_end(urls[1])
+    if month_end is not None:
+        got = again(month_end, month_end.replace(day=1) - timedelta(days=31))
+        return got if got is not None else found
+    counts = year_evidence(
+        [(raw.get("title"), 2.0), (raw.get("lead"), 1.0), (body, 1.0)],
+        [raw.get("modified_raw"), *_list(raw.get("page_dates"))],
+        reference=ref,
+    )
+    year = evidence_year(found, counts)
+    if year is None:
+        return found
+    got = again(date(year, 12, 31), date(year, 1, 1))
+    return got if got is not None else found
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def _date(raw: Any, reference: datetime | None, month_first: bool) -> ParsedDate | None:
@@ -101,9 +156,12 @@ def normalize_article(
     """Normalise one article's raw fields (named as in ``ingest.items.ArticleItem``). Never raises.
 
     Returns ``title``, ``lead``, ``body`` (normalised text), ``published`` (aware datetime or None),
-    ``published_precision``, ``part_of_day``, ``modified``, ``authors``, ``author_roles``, ``organizations``,
-    ``source``, ``canonical_url``, ``category`` and ``tags``. When ``published_raw`` gives no date, the body's
-    dateline does; when the byline names nobody, ``authors_hint`` (structured author names) does.
+    ``published_precision``, ``part_of_day``, ``published_year_inferred``, ``modified``, ``authors``,
+    ``author_roles``, ``organizations``, ``source``, ``canonical_url``, ``category`` and ``tags``. When
+    ``published_raw`` gives no date, the body's dateline does; a date printed without a year takes it from the URL,
+    else from the years the title, lead, body and ``page_dates`` point to, else from the fetch time, and
+    ``published_year_inferred`` says so. When the byline signs nobody (no name, group, organisation or source),
+    ``authors_hint`` (structured author names) does.
     ``reference`` is the fetch time (see :func:`ingest.normalize.parse_date`); ``month_first`` and the URL flags
     are per-site settings.
 
@@ -121,16 +179,8 @@ def normalize_article(
         raw = {}
     body = _text(raw.get("body"))
     published = _published(raw.get("published_raw"), body, ref, month_first)
-    url_day = _url_day(raw.get("url")) or _url_day(raw.get("canonical_url"))
-    if published is not None and url_day is not None and published.value.date() > url_day:
-        # A year-less date ("Chiều 14/12,") takes the latest year not after the fetch, which is wrong for an old
-        # post fetched later: its date then lies after the post's own URL date. Read the page's date again as of
-        # the URL's day; a year-less date then lands in the right year. A printed full date reads the same (or is
-        # refused as after the new reference), so it is kept; so is any reading far from the URL's day.
-        url_end = datetime.combine(url_day, time(23, 59), tzinfo=VN_TZ)
-        again = _published(raw.get("published_raw"), body, url_end, month_first)
-        if again is not None and url_day - timedelta(days=31) <= again.value.date() <= url_day:
-            published = again
+    if published is not None:
+        published = _place_year(published, raw, body, ref, month_first)
     modified = _date(raw.get("modified_raw"), ref, month_first)
 
     byline_raw = raw.get("byline_raw")
@@ -138,7 +188,9 @@ def normalize_article(
     authors = list(byline.names)
     roles = {k: list(v) for k, v in byline.roles.items()}
     organizations = list(byline.organizations)
-    if not authors and not byline.is_group:
+    # Structured authors stand in only for a byline that signs nothing: a printed signature of an agency, an office
+    # or an upstream source ("TTXVN", "Theo Vietnamnet") wins over metadata that names someone else.
+    if not authors and not byline.is_group and not byline.organizations and not byline.source:
         for hint in _strings(raw.get("authors_hint")):
             hinted = parse_byline(hint)  # structured data can carry a role prefix ("Bài và ảnh: Thu Hà")
             for name in hinted.names:
@@ -160,6 +212,7 @@ def normalize_article(
         "published": published.value if published else None,
         "published_precision": published.precision if published else None,
         "part_of_day": published.part_of_day if published else None,
+        "published_year_inferred": bool(published and published.year_inferred),
         "modified": modified.value if modified else None,
         "authors": authors,
         "author_roles": roles,

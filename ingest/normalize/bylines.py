@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.normalize.text import clean_text, search_key
+from ingest.normalize.text import clean_text, normalize_text, search_key
 
 __all__ = ["Byline", "parse_byline"]
 
@@ -110,7 +110,7 @@ _PREFIX_ROLES: list[tuple[str, list[str]]] = [
     (r"tơplôu", ["writer"]),
 ]
 _ROLE_MARK = re.compile(
-    r"(?:(?<=^)|(?<=[\s.,;:)(\]|–—-]))(" + "|".join(f"(?:{p})" for p, _ in _PREFIX_ROLES) + r")\s*:\s*",
+    r"(?:(?<=^)|(?<=[\s.,;:)(\[\]|–—-]))(" + "|".join(f"(?:{p})" for p, _ in _PREFIX_ROLES) + r")\s*:\s*",
     re.IGNORECASE,
 )
 _ROLE_LOOKUP = [(re.compile(rf"(?:{p})", re.IGNORECASE), roles) for p, roles in _PREFIX_ROLES]
@@ -119,7 +119,11 @@ _ROLE_LOOKUP = [(re.compile(rf"(?:{p})", re.IGNORECASE), roles) for p, roles in 
 _PERSON_ROLE = {"ctv": "contributor", "pv": "reporter", "btv": "editor", "phóng viên": "reporter"}
 _TITLES = re.compile(
     r"^(?:(?:pgs|gs|ts|ths|bs|bsck[i12]*|ck[i12]+|ks|ls|ns|nsưt|nsnd|đại tá|thượng tá|trung tá|thiếu tá|nhà báo|nhà thơ"
-    r"|nhà văn)(?:\.\s*|\s*,\s*|\s+))+",
+    r"|nhà văn"
+    # the same titles written out ("Bác sĩ Nguyễn Trung Cấp", "Phó giáo sư, Tiến sĩ ...")
+    r"|phó giáo sư|giáo sư|tiến s[ĩỹ]|thạc s[ĩỹ]|bác s[ĩỹ](?: chuyên khoa (?:i{1,2}|[12]))?|dược s[ĩỹ]|kỹ sư|kĩ sư"
+    r"|luật sư|nghệ s[ĩỹ] (?:nhân dân|ưu tú)|thầy thuốc (?:nhân dân|ưu tú)|lương y|nhà nghiên cứu|nhà giáo)"
+    r"(?:\.\s*|\s*,\s*|\s+))+",
     re.IGNORECASE,
 )
 _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
@@ -132,7 +136,16 @@ _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[�
 # Separator characters trimmed from the ends (str.strip, not a regex: "[...]+$" is quadratic on long runs).
 _LINE_TAIL = " \t\n|/,;-–—•"
 # Honorifics and determiners start a sentence about someone ("Ông Trần Văn Bình cho biết"), never a byline.
-_HONORIFIC = re.compile(r"^(?:ông|bà|các|những|tại|trong)\s", re.IGNORECASE)
+# "Cô", "Thầy", "Chị" ... introduce the person a quote is from ("Cô Lan - Trưởng phòng ..."), never a byline.
+_HONORIFIC = re.compile(r"^(?:ông|bà|cô|thầy|chị|chú|bác|cụ|cháu|các|những|tại|trong)\s", re.IGNORECASE)
+# A job title after a name makes the line an attribution ("Nguyễn Văn A - Giám đốc Sở Y tế"), not a credit.
+_POSITION = re.compile(
+    r"^(?:phó\s+|nguyên\s+|quyền\s+)?(?:trưởng|giám đốc|tổng giám đốc|chủ tịch|bí thư|hiệu trưởng|hiệu phó|giáo viên|"
+    r"cô giáo|thầy giáo|chủ nhiệm|thứ trưởng|bộ trưởng|chánh|cán bộ|nhân viên|chuyên viên|điều dưỡng|"
+    r"người dân|nông dân|học sinh|sinh viên|chiến sĩ|đội trưởng|tổ trưởng|già làng|chuyên gia|nghệ nhân|"
+    r"đại diện|đại biểu|ủy viên|uỷ viên|chỉ huy|giảng viên|phụ huynh|chủ hộ|chủ cơ sở|công nhân)\b",
+    re.IGNORECASE,
+)
 # Words that are never a person's name on their own: role words, placeholders, CMS defaults.
 _NOT_NAMES = frozenset(
     {
@@ -153,6 +166,7 @@ _NOT_NAMES = frozenset(
         "bs",
     }
 )
+_WEEKDAY = re.compile(r"^(?:thu (?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat)$")
 _PAREN = re.compile(r"\s*\(([^()]{1,60})\)[\s.]*$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.\s?)+(?:[^\W\d_]{1,2}\.?|[^\W\d_]\w*)?$")
 _TRAILING_JUNK = " \t\n|/:,;-–—\"'”’"
@@ -163,6 +177,67 @@ _OUTLET_WORD = re.compile(r"^(?:báo|trang|tạp chí|đài)\s+(?=\S)", re.IGNOR
 # One Vietnamese syllable, accents folded: optional onset, a vowel nucleus, optional coda.
 _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
 _XODANG = re.compile(r"\s+tơplôu\b.*$", re.IGNORECASE)
+
+
+# Words of newspaper titles ("Lao Động", "Giáo dục & Thời đại", "Hà Nội Mới", "Pháp luật Việt Nam") and of site
+# sections, with their accents: a capitalised pair of syllables reads like a pen name ("Lệ Chi") unless it is one
+# of these. Accents keep people apart from them ("Tiến Phong" is a name, "Tiền Phong" a paper).
+_OUTLET_WORDS = frozenset(
+    normalize_text(w).lower()
+    for w in (
+        "lao động", "tiền phong", "thanh niên", "tuổi trẻ", "nhân dân", "dân trí", "dân việt", "pháp luật", "đời sống",
+        "giáo dục", "thời đại", "công lý", "kinh tế", "đô thị", "an ninh", "thủ đô", "văn hóa", "phụ nữ", "gia đình",
+        "xã hội", "công thương", "đầu tư", "sức khỏe", "nông nghiệp", "nông thôn", "môi trường", "quân đội",
+        "biên phòng", "hải quan", "tài chính", "doanh nghiệp", "doanh nhân", "thương hiệu", "giao thông", "xây dựng",
+        "tri thức", "khoa học", "đoàn kết", "chiến binh", "thể thao", "tiếp thị", "kiến thức", "đất việt",
+        "giải phóng", "công an", "thời báo", "tuần báo", "nhật báo", "tin tức", "thông tấn", "truyền hình",
+        "phát thanh", "điện tử", "người đưa tin", "hà nội mới", "đại biểu", "chứng khoán", "thị trường", "công nghệ",
+        "ngân hàng", "du lịch", "người cao tuổi", "dân sinh", "dân tộc", "miền núi", "thiếu niên", "nhi đồng",
+        "hoa học trò", "mực tím", "điện ảnh", "ngôi sao", "việt nam", "thời nay", "bạn đọc", "cựu chiến binh",
+        "vietnam", "online", "news", "times", "post", "plus", "daily", "press", "media", "tv", "radio", "magazine",
+        # section names, printed title-cased beside dates ("Thời Sự - 12/03/2026"): never a person either
+        "thời sự", "thế giới", "chính trị", "quốc tế", "giải trí", "trong nước", "y tế", "quân sự", "địa phương",
+        "xe", "nhịp sống", "tiêu điểm", "bất động sản", "tài chính", "video", "podcast", "infographic",
+    )
+)  # fmt: skip
+_OUTLET_STARTS = re.compile(r"^(?:báo|tờ|trang|tạp chí|đài|cổng|kênh|tuần báo|nhật báo|thời báo|hãng)\s", re.I)
+
+
+def _outlet_words(text: str) -> bool:
+    words = normalize_text(text).lower().split()
+    for size in (1, 2, 3):
+        for i in range(len(words) - size + 1):
+            if " ".join(words[i : i + size]) in _OUTLET_WORDS:
+                return True
+    return False
+
+
+def person_shaped(text: str) -> bool:
+    """Whether ``text`` reads as a Vietnamese personal name or pen name rather than an outlet.
+
+    A name is 2 to 5 capitalised words that are each one Vietnamese syllable ("Lệ Chi", "Sầm Hoa", "NGUYỄN VĂN A"),
+    or initials ("H.V.", "K. Miên"). An outlet is anything else: a known outlet or agency, a domain, a title that
+    starts with "Báo"/"Tạp chí"/..., holds a lower-case word ("Giáo dục và Thời đại") or a newspaper word ("Lao
+    Động", "Hà Nội Mới"), an acronym ("VTC", "CNN") or a foreign word ("Reuters", "Ngoisao").
+    """
+    text = squash_spaces(text)
+    if not text or search_key(text) in _SOURCES or _OUTLET_STARTS.match(text) or _outlet_words(text):
+        return False
+    words = text.split()
+    if all(_is_initials(w) or (len(w) == 1 and w.isupper()) for w in words):
+        return any(_is_initials(w) for w in words)  # "H.V.", "N.H.K"
+    if not 2 <= len(words) <= 5:
+        return False
+    for w in words:
+        if _is_initials(w):
+            continue  # "K. Miên"
+        if not w[:1].isupper() or _SYLLABLE.fullmatch(search_key(w)) is None:
+            return False
+    return True
+
+
+def squash_spaces(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _canon_org(text: str) -> str | None:
@@ -217,7 +292,18 @@ def _title_case(name: str) -> str:
     return " ".join(words)
 
 
+def _unbracket(part: str) -> str:
+    """Drop a bracket whose partner lies outside ``part``: "(Ảnh: Quang Trung)" splits into "(" and "Quang Trung)"."""
+    part = part.strip().rstrip("([ ").lstrip(")] ")
+    while part.endswith((")", "]")) and part.count(part[-1]) > part.count("(" if part[-1] == ")" else "["):
+        part = part[:-1].rstrip()
+    while part.startswith(("(", "[")) and part.count(part[0]) > part.count(")" if part[0] == "(" else "]"):
+        part = part[1:].lstrip()
+    return part
+
+
 def _clean_name(part: str) -> str | None:
+    part = _unbracket(part)
     part = _LEADING_JUNK.sub("", part.rstrip(_TRAILING_JUNK)).strip()
     if part.endswith(".") and not _is_initials(part):
         part = part.rstrip(".")
@@ -225,6 +311,8 @@ def _clean_name(part: str) -> str | None:
     part = _TITLES.sub("", part).strip()
     if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 5:
         return None
+    if _WEEKDAY.match(search_key(part)):
+        return None  # "Thứ Hai, 24/12/2012": the date line beside a byline, not a person
     if any(not w[0].isupper() for w in part.split()) or search_key(part) in _NOT_NAMES or _HONORIFIC.match(part):
         # Every word of a Vietnamese name is capitalised; anything else is a CMS login ("yennhi"), a sentence
         # fragment ("Hội nghị diễn ra thành công") or a placeholder ("Bút danh").
@@ -259,8 +347,8 @@ def _people(segment: str, roles: list[str], out: Byline) -> None:
         roles = [*roles, "writer"] + (["presenter"] if "tơbleăng" in m.group(0).lower() else [])
         segment = segment[: m.start()]
     parts = [p for p in _SPLIT.split(segment) if p and p.strip()]
-    if any(_is_prose(p.strip()) for p in parts):
-        return  # a sentence ("Ông A - Giám đốc Sở - cho biết."), not a byline
+    if any(_is_prose(p.strip()) or _POSITION.match(p.strip()) for p in parts):
+        return  # a sentence ("Ông A - Giám đốc Sở - cho biết.") or a quote's attribution, not a byline
     for i, raw_part in enumerate(parts):
         part = raw_part.strip()
         part_roles = list(roles)
@@ -338,6 +426,19 @@ def _looks_like_source(text: str) -> bool:
     return text[0].isupper() or (" " not in text and "." in text)
 
 
+def _theo_parts(src: str) -> tuple[str | None, str | None]:
+    """Split what follows "Theo" into a person and an outlet: "Minh Anh/VTC News", "Hoàng Hà - Thanh Niên"."""
+    text = src.rstrip(_TRAILING_JUNK).strip()
+    if person_shaped(text):
+        return text, None
+    m = re.search(r"\s*/\s*|\s+[-–—]\s+", text)
+    if m is not None:
+        left, right = text[: m.start()].strip(), text[m.end() :].strip()
+        if right and person_shaped(left) and not person_shaped(right):
+            return left, right
+    return None, src
+
+
 def _line(line: str, out: Byline) -> None:
     line = _DATE_TAIL.sub("", line).strip().strip("\"'“”‘’").strip()
     line = line.rstrip(_LINE_TAIL).strip()
@@ -356,6 +457,14 @@ def _line(line: str, out: Byline) -> None:
             if pm is not None and len(src[: pm.start()].split()) >= 2:  # "Theo Lệ Chi (Vietnamnet/AFP)"
                 _people(src[: pm.start()], [], out)
                 src = pm.group(1)
+            elif pm is not None and _GROUP.match(src[: pm.start()].strip()):  # "Theo PV (TTXVN/Vietnam+)"
+                src = pm.group(1)
+            else:
+                # "Theo Minh Anh/VTC News", "Theo Lệ Chi": a person is the author, never the source.
+                person, outlet = _theo_parts(src)
+                if person is not None:
+                    _people(person, [], out)
+                    src = outlet or ""
         src = src.rstrip(_TRAILING_JUNK).strip()
         src = _OUTLET_WORD.sub("", src)
         if src:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ingest.normalize.text import fold_lookalikes
 
-__all__ = ["VN_TZ", "ParsedDate", "find_dateline", "parse_date"]
+__all__ = ["VN_TZ", "ParsedDate", "evidence_year", "find_dateline", "parse_date", "year_evidence"]
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Precision = Literal["day", "minute", "second"]
@@ -34,12 +34,16 @@ class ParsedDate:
     """A date read from a page: ``value`` is aware (Asia/Ho_Chi_Minh); ``precision`` says how much was printed.
 
     ``part_of_day`` is the Vietnamese day-part word printed with the date ("sáng", "trưa", "chiều", "tối", "đêm"),
-    lower-case, or None. A ``"day"`` precision value is midnight of that day.
+    lower-case, or None. A ``"day"`` precision value is midnight of that day. ``year_inferred`` is True when the
+    string printed no year.
     """
 
     value: datetime
     precision: Precision
     part_of_day: str | None = None
+    # The string printed a day and a month but no year ("Chiều 14/12"): the year was inferred (from the reference
+    # here; ``normalize_article`` may place it from the page's evidence), never read.
+    year_inferred: bool = False
 
 
 # --- vocabulary ---------------------------------------------------------------------------------------------------
@@ -422,7 +426,7 @@ def _build(s: str, c: _Cand, ref: datetime, times: list[_Time], *, month_first: 
         return None
     if precision == "day" and d > (ref + _SKEW).date():
         return None
-    return ParsedDate(value, precision, part)
+    return ParsedDate(value, precision, part, year_inferred=c.year is None)
 
 
 _REL_UNITS = {
@@ -641,3 +645,68 @@ _DATELINE_PREFIX = re.compile(
 
 def _dateline_prefix_ok(prefix: str) -> bool:
     return _DATELINE_PREFIX.match(prefix) is not None
+
+
+# --- the year of a year-less date ---------------------------------------------------------------------------------
+
+# "năm 2021" (the year spoken of) and full printed dates "14/12/2021": the years a text is about.
+_YEAR_WORD = re.compile(r"(?<![^\W\d_])năm\s+((?:19|20)\d\d)(?!\d)")
+_YEAR_IN_DATE = re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-]((?:19|20)\d\d)(?!\d)")
+_MIN_EVIDENCE = 2.0  # weight a year needs to move a date: a title mention, or two mentions or dates
+_EVIDENCE_SPAN = 25  # years before the fetch a page's evidence may point to (older ones are history, not the date)
+
+
+def year_evidence(
+    texts: list[tuple[str | None, float]], dates: list[str | None], *, reference: datetime | None
+) -> dict[int, float]:
+    """Weighted counts of the years a page points to: ``texts`` are (text, weight) pairs read for "năm 2021" and
+    full dates; ``dates`` are date strings printed elsewhere on the page (related items, comments, modified), each
+    counting 1 when it prints a year. Years more than one after the reference and years far before it are not
+    evidence. Never raises."""
+    ref = _aware(reference)
+    low = max(_EARLIEST_YEAR, ref.year - _EVIDENCE_SPAN)
+    counts: dict[int, float] = {}
+
+    def add(year: int, weight: float) -> None:
+        if low <= year <= ref.year + 1:  # next year's plans ("kế hoạch năm 2027") support a date late this year
+            counts[year] = counts.get(year, 0.0) + weight
+
+    for text, weight in texts:
+        if not text or not isinstance(text, str):
+            continue
+        s = _prepare(text[:20000])
+        for m in _YEAR_WORD.finditer(s):
+            add(int(m.group(1)), weight)
+        for m in _YEAR_IN_DATE.finditer(s):
+            add(int(m.group(1)), weight)
+    for raw in dates:
+        got = parse_date(raw, reference=ref) if isinstance(raw, str) else None
+        if got is not None and not got.year_inferred:
+            # A date of the fetch day (a "latest news" item, or a clock the extractor did not recognise) counts
+            # for the fetch year: it can only keep a date where the fetch time put it.
+            add(got.value.year, 1.0)
+    return counts
+
+
+def evidence_year(parsed: ParsedDate, counts: dict[int, float]) -> int | None:
+    """The year a year-less ``parsed`` date belongs to according to the page's evidence, or None to keep its year.
+
+    The reference year (the latest year not after the fetch) stands while anything on the page supports it: a
+    mention of that year, of the year before when the date is in January or February (year-end reviews), or of
+    the year after when it is in November or December (next year's plans). Only a page that points elsewhere
+    entirely (an old article fetched years later) moves the date, to its most mentioned year (ties: the later), if
+    that year has a weight of at least two (a title mention, or two mentions or dates).
+    """
+    if not parsed.year_inferred or not counts:
+        return None
+    year, month = parsed.value.year, parsed.value.month
+    support = counts.get(year, 0.0)
+    if month <= 2:
+        support += counts.get(year - 1, 0.0)
+    if month >= 11:
+        support += counts.get(year + 1, 0.0)
+    if support > 0:
+        return None
+    best = max((y for y in counts if y < year), key=lambda y: (counts[y], y), default=None)
+    # One stray mention is not enough to move a date away from where the fetch time puts it.
+    return best if best is not None and counts[best] >= _MIN_EVIDENCE else None

@@ -477,3 +477,15 @@ def test_known_articles_tell_what_earlier_crawls_stored(db_url: str) -> None:
         assert not known.is_stored("https://kontumtv.vn/a/1.html", before=T0)
         assert known.is_stored("https://kontumtv.vn/a/1.html")
     engine.dispose()
+
+
+def test_the_inferred_year_flag_is_stored(engine: Engine) -> None:
+    write(
+        engine,
+        record("https://kontumtv.vn/a", published_raw=None, published_precision="day", published_year_inferred=True),
+        record("https://kontumtv.vn/b", body=BODY_FLOOD, title="Lũ quét ở Đăk Glei"),
+    )
+    with session_scope(engine) as session:
+        rows = session.execute(select(Article.url, Article.published_year_inferred)).all()
+    flags = {row[0]: row[1] for row in rows}
+    assert flags == {"https://kontumtv.vn/a": True, "https://kontumtv.vn/b": False}

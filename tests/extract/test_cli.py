@@ -21,6 +21,7 @@ def test_prints_one_json_object_with_the_design_fields(dev_set: Path) -> None:
                 "authors", "byline_raw", "author_roles", "source", "category", "tags", "images"):  # fmt: skip
         assert key in record
     assert record["published"] == "2026-03-07T00:05:00+07:00"
+    assert record["published_year_inferred"] is False
     assert record["authors"] == ["Hà Thu"]
     assert record["byline_raw"] == "Hà Thu (tổng hợp)"
     assert record["canonical_url"] == url
@@ -36,6 +37,7 @@ def test_reads_stdin_and_takes_a_naive_fetch_time_as_vietnam_time(fixture_page: 
     assert record["published"].startswith("2021-12-14T")
     assert record["published"].endswith("+07:00")
     assert record["part_of_day"] == "chiều"
+    assert record["published_year_inferred"] is True  # "Chiều 14/12" prints no year
     assert record["authors"] == ["Hiền Lương"]
 
 

@@ -15,6 +15,7 @@ KEYS = {
     "published",
     "published_precision",
     "part_of_day",
+    "published_year_inferred",
     "modified",
     "authors",
     "author_roles",

@@ -137,7 +137,7 @@ def test_postgres_restart_mid_crawl_retries_or_fails_loudly(small_site: Referenc
 def test_killed_distributed_worker_is_recovered_by_reset_and_rerun(
     small_site: Reference, tmp_path: Path, pg_url: str, redis_srv: RedisServer
 ) -> None:
-    # The README's procedure: a worker dies (kill -9) while the other goes on; the requests it had taken from the
+    # docs/scaling.md's procedure: a worker dies (kill -9) while the other goes on; the requests it had taken from the
     # shared queue are marked seen but never stored. `python -m ingest.distributed reset` + a rerun completes it.
     redis_url = redis_srv.url.removesuffix("/0") + "/3"  # a database of its own in the session's redis-server
     redis.Redis.from_url(redis_url).flushdb()
