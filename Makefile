@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo crawl bench docs reliability clean services
+.PHONY: install test test-fast lint demo crawl bench docs reliability clean services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Everything (CI: .ci/run), with the 15 slowest tests listed so a creeping one is seen.
 test: install services lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=15
+
+# The quick loop while editing: no test that starts a crawl or a server (marked `slow`); under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not slow"
 
 demo: install
 	$(BIN)/ingest demo

@@ -34,7 +34,7 @@ import benchmarks
 from benchmarks import FIGURES, ROOT, Figure, fmt, results_dir
 
 # Cheap, pure-function benches first; the ones that build big databases or crawl last.
-ORDER = ("dates", "extract", "storage", "dedup", "query", "crawl", "memory")
+ORDER = ("dates", "bounds", "extract", "storage", "dedup", "query", "crawl", "memory")
 # Targets of benches that only print (their lines are parsed): name -> (target text, minimum ratio).
 PRINTED_TARGETS = {"dates": ("≥ 20x dateparser.parse", 20.0), "extract": ("≥ 3x trafilatura+htmldate", 3.0)}
 _RATIO = re.compile(r"ratio[^\n]*?(\d+(?:\.\d+)?)x", re.IGNORECASE)

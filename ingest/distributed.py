@@ -10,9 +10,9 @@ and the seen-fingerprints set in redis across runs (``SCHEDULER_PERSIST``), and 
 * ``IdleGuard``: a worker whose share of the queue is momentarily empty waits ``INGEST_REDIS_MAX_IDLE`` seconds for
   the others to push new requests before it closes, instead of quitting at the first empty poll.
 
-Without ``INGEST_REDIS_URL`` nothing changes. ``python -m ingest.distributed reset SPIDER...`` clears a spider's queue
-and dupefilter so the next run starts a fresh pass (needed after a crashed worker: requests it had taken from the
-queue are already marked as seen).
+Without ``INGEST_REDIS_URL`` nothing changes. ``python -m ingest.distributed reset SPIDER...`` clears a spider's queue,
+dupefilter and waiting listed dates (``<spider>:listed_dates``, see ``pipelines.store``) so the next run starts a fresh
+pass (needed after a crashed worker: requests it had taken from the queue are already marked as seen).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ __all__ = [
     "DistributedMode",
     "IdleGuard",
     "SharedStartMiddleware",
+    "listed_dates_key",
     "queue_keys",
     "redact_url",
     "redis_settings",
@@ -43,6 +44,8 @@ DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
 # The scrapy-redis default key patterns (scrapy_redis.defaults); repeated so `reset` agrees with the scheduler.
 QUEUE_KEY = "%(spider)s:requests"
 DUPEFILTER_KEY = "%(spider)s:dupefilter"
+# Ours: listed dates waiting for their article (pipelines.store.RedisPending), cleared with the queue by `reset`.
+LISTED_DATES_KEY = "%(spider)s:listed_dates"
 DEFAULT_MAX_IDLE = 30.0
 
 
@@ -148,13 +151,18 @@ def queue_keys(spider: str) -> tuple[str, str]:
     return QUEUE_KEY % {"spider": spider}, DUPEFILTER_KEY % {"spider": spider}
 
 
+def listed_dates_key(spider: str) -> str:
+    """The redis key of a spider's listed dates waiting for their article (see ``pipelines.store``)."""
+    return LISTED_DATES_KEY % {"spider": spider}
+
+
 def reset(redis_url: str, spiders: Sequence[str]) -> int:
-    """Delete the queue and dupefilter of ``spiders``; return how many keys existed."""
+    """Delete the queue, dupefilter and waiting listed dates of ``spiders``; return how many keys existed."""
     import redis  # an optional dependency (the `redis` extra): imported only when distributed mode is used
 
     client = redis.Redis.from_url(redis_url)
     try:
-        keys = [key for spider in spiders for key in queue_keys(spider)]
+        keys = [key for spider in spiders for key in (*queue_keys(spider), listed_dates_key(spider))]
         return int(client.delete(*keys)) if keys else 0
     finally:
         client.close()

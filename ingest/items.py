@@ -77,3 +77,19 @@ class ArticleItem:
 # Request meta key under which spiders carry ``ArticleItem.discovered_by`` from an article request to its item: its
 # presence marks a request made for an article page (``ingest.rejects`` keeps such a page if its callback fails).
 DISCOVERED_BY_META = "ingest_discovered_by"
+
+
+@dataclass
+class ListedDate:
+    """What discovery said about an article URL after the article's own item had gone: a date the feed, the REST
+    API or the news sitemap listed (the page was already parsed, stored by an earlier run, or requested by another
+    worker), or a cleaner URL for it (``url`` without the query the page was requested with). The store combines
+    the date with the stored article by the rule that combines an item's own date with its ``listed_published``
+    (``ingest.normalize.choice``) and keeps the better-ranked URL, so the row does not depend on which path reached
+    the article first. It passes the normalize (``canonical_url``), validate and dedup stages untouched and is not
+    exported: the store consumes it."""
+
+    url: str
+    listed_published: datetime | None = None
+    site: str | None = None
+    canonical_url: str | None = None

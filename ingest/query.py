@@ -381,8 +381,7 @@ def reprocess(
     changes (a date or byline rule fixed) update the row's normalised fields in place.
     """
     from ingest.db import store
-    from ingest.extract import extract_article
-    from ingest.normalize import normalize_article
+    from ingest.extract import extract_article, normalize_extracted
 
     profiles = site_profiles or {}
     with session_scope(engine) as session:
@@ -400,20 +399,15 @@ def reprocess(
                 profile = profiles.get(article.site or "")
                 raw = extract_article(html, article.url, fetched_at=article.fetched_at, site=profile)
                 raw_fields = asdict(raw)
-                # A raw value the page does not print came from elsewhere at crawl time (the feed's pubDate, the
-                # WP API date, the sitemap): keep it, or reprocessing would lose what the crawl knew.
-                for key, stored in (
-                    ("published_raw", article.published_raw),
-                    ("modified_raw", article.modified_raw),
-                    ("byline_raw", article.byline_raw),
-                ):
+                # A stored date the page does not print came from discovery at crawl time (the feed's pubDate,
+                # the WP API date, a news sitemap; stored as its ISO form): it is the listed date again, combined
+                # with the page's own by the crawl's rule, or reprocessing would lose what the crawl knew.
+                raw_fields["listed_published"] = _listed_date(article.published_raw, raw_fields.get("published_raw"))
+                for key, stored in (("modified_raw", article.modified_raw), ("byline_raw", article.byline_raw)):
                     if not raw_fields.get(key) and stored:
                         raw_fields[key] = stored
-                fields = normalize_article(
-                    raw_fields,
-                    reference=article.fetched_at,
-                    month_first=bool(getattr(profile, "month_first", False)),
-                )
+                fields = normalize_extracted(raw_fields, reference=article.fetched_at, site=profile)
+                fields.pop("published_from", None)
             except Exception as exc:  # one bad page must not stop a reprocess of thousands
                 yield article_id, "failed", f"{type(exc).__name__}: {exc}"
                 continue
@@ -428,12 +422,13 @@ def reprocess(
                 "http_status": article.http_status,
             }
             before = _comparable(article)
-            outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC))
+            outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC), merge=False)
             if outcome != "updated":
                 # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
                 article.published_at = fields.get("published")
-                article.published_raw = raw_fields.get("published_raw")
+                article.published_raw = fields.get("published_raw")
                 article.published_precision = fields.get("published_precision")
+                article.published_year_inferred = bool(fields.get("published_year_inferred"))
                 article.part_of_day = fields.get("part_of_day")
                 article.modified_at = fields.get("modified")
                 article.modified_raw = raw_fields.get("modified_raw")
@@ -448,6 +443,18 @@ def reprocess(
             session.refresh(article)
             changed = _comparable(article) != before or outcome == "updated"
             yield article_id, "updated" if changed else "unchanged", ""
+
+
+def _listed_date(stored_raw: str | None, page_raw: Any) -> datetime | None:
+    """The listed date a stored row holds: its ``published_raw`` when that is an ISO date-time the page does not
+    print (the crawl stores a discovery date that won as its ISO form)."""
+    if not stored_raw or stored_raw == page_raw:
+        return None
+    try:
+        value = datetime.fromisoformat(stored_raw.strip())
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None and "T" in stored_raw else None
 
 
 def _comparable(article: Article) -> tuple[Any, ...]:
@@ -577,8 +584,8 @@ def reprocess_rejected(
     from ingest.db import rejects, store
     from ingest.db.models import RejectedPage
     from ingest.dedup import content_hash, fingerprint
-    from ingest.extract import extract_article
-    from ingest.normalize import normalize_article, search_key_of_parts
+    from ingest.extract import extract_article, normalize_extracted
+    from ingest.normalize import search_key_of_parts
     from ingest.validate import DEFAULT_MIN_BODY_CHARS, rejection
 
     profiles = site_profiles or {}
@@ -601,9 +608,8 @@ def reprocess_rejected(
                 html = zlib.decompress(page.html_zlib)
                 profile = profiles.get(page.site or "")
                 raw = asdict(extract_article(html, page.url, fetched_at=page.fetched_at, site=profile))
-                fields = normalize_article(
-                    raw, reference=page.fetched_at, month_first=bool(getattr(profile, "month_first", False))
-                )
+                fields = normalize_extracted(raw, reference=page.fetched_at, site=profile)
+                fields.pop("published_from", None)
             except Exception as exc:  # one bad page must not stop a retry of thousands
                 yield reject_id, "failed", f"{type(exc).__name__}: {exc}"
                 continue

@@ -201,7 +201,9 @@ class Site:
         # Imported here so the registry loads (at spider import) without pulling in the extractor.
         from ingest.extract import SiteProfile
 
-        return SiteProfile(name=self.name, selectors=dict(self.selectors), month_first=self.month_first)
+        return SiteProfile(
+            name=self.name, selectors=dict(self.selectors), month_first=self.month_first, strip_www=self.strip_www
+        )
 
     def is_article_url(self, url: str) -> bool:
         """True when ``url`` matches an article pattern and no skip pattern (False when there are no patterns)."""

@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from ingest.dedup import content_hash, fingerprint
+from ingest.items import ListedDate
 
 DEFAULT_REPEAT_WINDOW = 4096
 
@@ -41,6 +42,8 @@ class DedupPipeline:
         return cls(crawler, window=crawler.settings.getint("INGEST_REPEAT_WINDOW", DEFAULT_REPEAT_WINDOW))
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ListedDate):  # no content to hash: the store applies it to a stored article
+            return item
         adapter = ItemAdapter(item)
         chash = content_hash(adapter.get("title"), adapter.get("body"))
         adapter["content_hash"] = chash

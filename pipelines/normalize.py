@@ -1,8 +1,11 @@
-"""The normalize stage: ``ingest.normalize.normalize_article`` on every item, raw values kept beside the results,
+"""The normalize stage: ``ingest.extract.normalize_extracted`` on every item, raw values kept beside the results,
 and the item's ``search_text`` (the search key of its normalised title, lead and body, for the store).
 
-The reference time for relative and year-less dates is the item's ``fetched_at``. The same function backs
-``ingest extract``, so a crawl and the CLI give identical fields.
+The reference time for relative and year-less dates is the item's ``fetched_at``; the site profile
+(``month_first``, ``strip_www``) is the registry's entry for the item's ``site``, looked up once per site, exactly
+as ``ingest extract --site`` and ``ingest reprocess`` do: one path, identical fields. The page's own date and the
+date discovery listed beside its URL (``listed_published``) are combined here by the fixed rule of
+``ingest.normalize.choice``; when the listed date won, ``ingest/published_from_discovery`` is counted.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from typing import Any, Self
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from ingest.normalize import normalize_article, search_key_of_parts
+from ingest.extract import SiteProfile, normalize_extracted
+from ingest.items import ListedDate
+from ingest.normalize import canonical_url, search_key_of_parts
+from ingest.registry import RegistryError, load_sites
 from ingest.rejects import RejectItem
 
 logger = logging.getLogger(__name__)
@@ -32,24 +38,41 @@ _RAW_FIELDS = (
     "images",
     "authors_hint",
     "page_dates",
+    "listed_published",
 )
+
+
+def site_profiles() -> dict[str, SiteProfile]:
+    """Every registry site's profile by name (empty when the registry cannot be read: generic rules then)."""
+    try:
+        return {name: site.profile() for name, site in load_sites().items()}
+    except RegistryError as exc:
+        logger.warning("site registry unreadable, normalising with generic rules: %s", exc)
+        return {}
 
 
 class NormalizePipeline:
     """Fill the normalised fields of each item in place."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, profiles: dict[str, SiteProfile] | None = None) -> None:
         self.crawler = crawler
+        self.profiles = site_profiles() if profiles is None else profiles
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ListedDate):
+            # A late listed date for the store: only its URL's canonical form, by the same profile as an article.
+            profile = self.profiles.get(item.site or "")
+            item.canonical_url = canonical_url(item.url, strip_www=profile.strip_www if profile else True) or None
+            return item
         adapter = ItemAdapter(item)
         raw = {name: adapter.get(name) for name in _RAW_FIELDS}
         try:
-            result = normalize_article(raw, reference=adapter.get("fetched_at"))
+            profile = self.profiles.get(adapter.get("site") or "")
+            result = normalize_extracted(raw, reference=adapter.get("fetched_at"), site=profile)
         except Exception as exc:  # a normaliser bug on one page must drop that page, counted, not stop the crawl
             site = adapter.get("site") or "unknown"
             stats = self.crawler.stats
@@ -63,6 +86,9 @@ class NormalizePipeline:
                 message=f"normalize_error: {exc!r} on {adapter.get('url')}",
                 log_level="WARNING",
             ) from exc
+        if result.pop("published_from", None) == "listed" and self.crawler.stats is not None:
+            # The site's own metadata for this URL, not a guess; counted so it can be audited.
+            self.crawler.stats.inc_value("ingest/published_from_discovery")
         fields = set(adapter.field_names())
         for key, value in result.items():
             if key in fields or isinstance(item, dict):

@@ -12,7 +12,7 @@ Spider arguments (``-a name=value``):
 
 * ``since=DATE`` / ``until=DATE``: ISO date or datetime (Vietnam time when naive). Feed, sitemap and API entries
   dated outside the range are not fetched, paging stops at pages older than ``since``, and downloaded articles whose
-  own date is outside the range are not yielded (counted as ``ingest/skipped_out_of_range``).
+  normalised date is outside the range are skipped by the validate stage (counted as ``ingest/skipped_out_of_range``).
 * ``max_pages=N``: follow at most N listing pages per start URL (and N REST API pages). Without it the cap is the
   ``INGEST_MAX_LISTING_PAGES`` setting (default 500), and paging also stops after ``_STALE_PAGES`` pages in a row that
   list no article URL this run had not already found on another page of the same kind (endless pagination that
@@ -41,9 +41,13 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.engine import make_url
+from w3lib.encoding import http_content_type_encoding
 
 from ingest.discovery import (
     MAX_XML_BYTES,
@@ -57,9 +61,10 @@ from ingest.discovery import (
     same_site,
 )
 from ingest.extract import extract_article
-from ingest.items import DISCOVERED_BY_META, ArticleItem
+from ingest.items import DISCOVERED_BY_META, ArticleItem, ListedDate
 from ingest.links import COMMON_SITEMAP_PATHS, PageLinks, classify_links, feed_links, url_shape
-from ingest.normalize import VN_TZ, canonical_url, normalize_article
+from ingest.normalize import VN_TZ, canonical_url
+from ingest.normalize.choice import finer, listed_reading
 from ingest.registry import Site, load_sites
 from ingest.runs import no_articles_found
 
@@ -83,7 +88,8 @@ DEFAULT_MAX_LISTING_PAGES = 500
 class KnownStore(Protocol):
     """What the spider needs from ``ingest.db.known.KnownArticles``."""
 
-    def is_stored(self, url: str) -> bool: ...
+    def is_stored(self, url: str, *, before: datetime | None = None) -> bool: ...
+    def last_finished_at(self, spider: str) -> datetime | None: ...
     def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool: ...
     def last_successful_run(self, spider: str) -> datetime | None: ...
     def close(self) -> None: ...
@@ -120,8 +126,14 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
     if not isinstance(response, TextResponse):
         return None
     fetched_at = datetime.now(UTC)
+    content_type = response.headers.get(b"Content-Type")
+    charset = http_content_type_encoding(content_type.decode("latin-1")) if content_type else None
     extracted = extract_article(
-        response.body, response.url, fetched_at=fetched_at, site=site.profile() if site is not None else None
+        response.body,
+        response.url,
+        fetched_at=fetched_at,
+        site=site.profile() if site is not None else None,
+        charset=charset,
     )
     raw = {
         f.name: getattr(extracted, f.name)
@@ -136,6 +148,21 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
         html=response.body,
         **raw,
     )
+
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def best_listed(dates: Iterable[Any]) -> datetime | None:
+    """Of the dates discovery gave for one URL, the one ``ingest.normalize.choice.finer`` prefers (the most
+    precise, then the earliest): a fixed choice whatever order the feed, the API and the sitemap came in."""
+    best = None
+    for value in dates:
+        reading = listed_reading(value)
+        if reading is not None and (best is None or finer(best[0], reading) is reading):
+            best = (reading, value)
+    return best[1] if best is not None else None
 
 
 def drop_not_html(spider: scrapy.Spider, response: Response) -> None:
@@ -191,6 +218,7 @@ class NewsSpider(scrapy.Spider):
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
         self.known: KnownStore | None = None
+        self._stored_before: datetime | None = None
         # Article URLs (canonical) found so far on listing pages, per kind ("listing", "api"): a page that adds
         # nothing here is stale. Kept per kind so feeds or the API listing an article first do not end the listings.
         # URLs are remembered as 8-byte digests of their canonical form (``_key``), not as text: a sitemap may list
@@ -207,6 +235,18 @@ class NewsSpider(scrapy.Spider):
         self._listed_dates: dict[int, datetime] = {}
         # Feeds requested this run (the registry's, and those start pages announce), so each is fetched once.
         self._feeds: set[str] = set(site.feeds)
+        # Keys of the article pages this run parsed: a date listed for one of them later goes to the store.
+        self._parsed: set[int] = set()
+        # Keys of articles requested under a URL with a query (a feed's tracking link), until met without one.
+        self._queried: set[int] = set()
+        self._distributed = False  # a shared (scrapy-redis) scheduler: another worker may download what this requests
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        spider._distributed = bool(crawler.settings.get("INGEST_REDIS_URL"))
+        return spider
 
     # --- start ------------------------------------------------------------------------------------------------
 
@@ -236,12 +276,18 @@ class NewsSpider(scrapy.Spider):
         try:
             self.known = open_known(db_url)
             last_run = self.known.last_successful_run(self.name) if self.known is not None else None
+            finished = self.known.last_finished_at(self.name) if self.known is not None else None
         except Exception as exc:  # any driver's error: the crawl cannot be incremental, so it must not run blind
             shown = make_url(db_url).render_as_string(hide_password=True)
             self.logger.error("cannot read the database %s for an incremental crawl: %s", shown, exc)
             raise CloseSpider("ingest_db_error") from exc
         if self.known is None:
             return
+        # "All stored" ends paging only for articles earlier crawls stored: which ones this crawl (or, distributed,
+        # another worker of it) stored so far depends on timing, and paging that stopped on it would leave a
+        # timing-dependent share of the listed dates unseen. Earlier crawls: those before the last finished run
+        # ended, or (no run recorded) before this one began.
+        self._stored_before = _aware_utc(finished) or datetime.now(UTC)
         if last_run is not None:
             last_run = last_run.replace(tzinfo=UTC) if last_run.tzinfo is None else last_run
             # A day's margin: listings often print dates to the day, and a post from the afternoon after the last
@@ -319,15 +365,28 @@ class NewsSpider(scrapy.Spider):
 
     def article_request(
         self, url: str, *, via: str | None = None, when: datetime | None = None, published: datetime | None = None
-    ) -> scrapy.Request | None:
+    ) -> scrapy.Request | ListedDate | None:
         """A request for an article URL found ``via`` a route of ``ArticleItem.discovered_by`` ("pattern", "feed",
         ...; None: unknown, so the validate stage's listing test applies), or None when it was seen in this run, is
-        out of range, or is stored and not due for a re-check."""
+        out of range, or is stored and not due for a re-check. A publication date found for a page this run already
+        parsed, or for a stored one not fetched again, comes back as a :class:`ListedDate` for the store instead; so
+        does the first URL without a query met for an article requested under one (a feed's tracking link): the
+        store keeps the cleaner URL (``url_rank``), so the row's URL does not depend on whether the feed or a
+        listing came first."""
         key = self._key(url)
         if key in self._seen:
-            if published is not None and len(self._listed_dates) < _LATE_DATES_MAX:
-                self._listed_dates.setdefault(key, published)
-            return None
+            cleaner = key in self._queried and "?" not in url
+            if cleaner:
+                self._queried.discard(key)
+            elif published is None:
+                return None
+            elif key not in self._parsed and len(self._listed_dates) < _LATE_DATES_MAX:
+                # The page is still to come: if this process parses it, the date rides on its item. In distributed
+                # mode another worker may parse it, so the store gets the date too (applying it twice is harmless).
+                self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
+                if not self._distributed:
+                    return None
+            return self._listed_note(url, published)
         self._seen.add(key)
         # Every distinct article URL found, whether or not it is fetched (the run's verdict needs "found any").
         self._stat("ingest/discovery/article_urls")
@@ -338,15 +397,35 @@ class NewsSpider(scrapy.Spider):
             hours = self.settings.getfloat("INGEST_RECHECK_AFTER_HOURS", 0.0)
             if not self.known.needs_fetch(url, recheck_after_hours=hours):
                 self._stat("ingest/skipped_known")
-                return None
+                # The stored row may lack this date (an earlier run parsed the page before the API listed it).
+                return self._listed_note(url, published) if published is not None else None
         # How the URL was found travels with the request (and its redirects) to the item: a page requested as an
         # article is judged as one (pipelines/validate.py), and kept as a reject if its callback fails.
         meta: dict[str, Any] = {DISCOVERED_BY_META: via} if via is not None else {}
         if published is not None:
             meta[LISTED_DATE] = published
+        if "?" in url:
+            self._queried.add(key)
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
-    def _entries(self, entries: Iterable[Entry], via: str) -> Iterable[scrapy.Request]:
+    def _listed_note(self, url: str, published: datetime | None) -> ListedDate:
+        self._stat("ingest/listed_dates/sent")
+        return ListedDate(url=url, listed_published=published, site=self.site.name)
+
+    def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """A dated article request the scheduler dropped as already seen (in distributed mode, another worker
+        requested the URL first, without this date): the date goes to the store as a :class:`ListedDate`."""
+        listed = request.meta.get(LISTED_DATE)
+        if spider is not self or not isinstance(listed, datetime):
+            return
+        self._send_to_pipelines(self._listed_note(request.url, listed))
+
+    def _send_to_pipelines(self, item: ListedDate) -> None:
+        """Hand ``item`` to the item pipelines from outside a callback (the engine's public item entry)."""
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(item, response=None))
+
+    def _entries(self, entries: Iterable[Entry], via: str) -> Iterable[scrapy.Request | ListedDate]:
         for entry in entries:
             if not self.is_entry_url(entry.url):
                 continue
@@ -356,7 +435,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- callbacks --------------------------------------------------------------------------------------------
 
-    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request | ListedDate]:
         entries = parse_feed(response.body, response.url)
         self._stat("ingest/discovery/feed_entries", len(entries))
         yield from self._entries(entries, "feed")
@@ -384,7 +463,7 @@ class NewsSpider(scrapy.Spider):
             meta["sitemap_probe"] = True
         return scrapy.Request(url, callback=self.parse_sitemap, priority=10, meta=meta)
 
-    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request | ListedDate]:
         # A response built without a request (tests, a saved sitemap) has no meta: it is then not a probe.
         probe = response.request is not None and bool(response.request.meta.get("sitemap_probe"))
         if response.status in _MISSING:
@@ -416,7 +495,9 @@ class NewsSpider(scrapy.Spider):
             url, callback=self.parse_wp_json, cb_kwargs={"page": page, "root": root, "stale": stale}, priority=15
         )
 
-    def parse_wp_json(self, response: Response, page: int, root: str, stale: int = 0) -> Iterable[scrapy.Request]:
+    def parse_wp_json(
+        self, response: Response, page: int, root: str, stale: int = 0
+    ) -> Iterable[scrapy.Request | ListedDate]:
         entries = parse_wp_posts(response.body)
         self._stat("ingest/discovery/api_entries", len(entries))
         yield from self._entries(entries, "api")
@@ -430,7 +511,7 @@ class NewsSpider(scrapy.Spider):
             return
         yield self._wp_request(root, page + 1, stale)
 
-    def parse_listing(self, response: Response, depth: int, stale: int = 0) -> Iterable[scrapy.Request]:
+    def parse_listing(self, response: Response, depth: int, stale: int = 0) -> Iterable[scrapy.Request | ListedDate]:
         if not isinstance(response, TextResponse):
             return
         self._stat("ingest/discovery/listing_pages")
@@ -530,7 +611,7 @@ class NewsSpider(scrapy.Spider):
             reason = "no_new_articles"
         elif self.cutoff is not None and dates and max(dates) < self.cutoff:
             reason = "older_than_cutoff"
-        elif self.known is not None and urls and all(self.known.is_stored(u) for u in urls):
+        elif self.known is not None and urls and all(self.known.is_stored(u, before=self._stored_before) for u in urls):
             reason = "all_stored"
         if reason is None:
             return False
@@ -549,19 +630,12 @@ class NewsSpider(scrapy.Spider):
         keys = {self._key(response.url)}
         if response.request is not None:
             keys.add(self._key(response.request.url))
+        self._parsed |= keys
         late = [d for d in (self._listed_dates.pop(k, None) for k in keys) if d is not None]
-        if not item.published_raw:
-            listed = response.meta.get(LISTED_DATE) or (late[0] if late else None)
-            if listed is not None:
-                # The site's own metadata for this URL, not a guess; counted so it can be audited.
-                item.published_raw = listed.isoformat()
-                self._stat("ingest/published_from_discovery")
-        if self.since or self.until:
-            # The same rules as the normalize stage (published_raw, then the body's dateline): no date, no drop.
-            published = normalize_article(dataclasses.asdict(item), reference=item.fetched_at).get("published")
-            if isinstance(published, datetime) and not self._in_range(published, published):
-                self._stat("ingest/skipped_out_of_range")
-                return
+        # The date discovery gave beside this URL travels beside the page's own: the normalize stage combines the
+        # two by a fixed rule (ingest.normalize.choice), and the since/until range is checked on the result in the
+        # validate stage, so neither depends on which path requested the page first.
+        item.listed_published = best_listed([response.meta.get(LISTED_DATE), *late])
         yield item
 
 

@@ -15,9 +15,12 @@ from tests.servers import PostgresServer, RedisServer, postgres_server, redis_se
 
 # CI runs the property tests on a fixed sequence of examples, so a red run can be reproduced and a green one is not
 # luck; on a developer's machine they search afresh each run (and keep what they find in .hypothesis/).
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    hypothesis_settings.load_profile("ci")
+# No example has a time limit (hypothesis's default deadline is 200 ms of wall clock): a loaded machine must not fail a
+# property that holds. Bounded work is asserted where it matters (tests/work.py).
+hypothesis_settings.register_profile("ingest", deadline=None)
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("ingest"), derandomize=True,
+                                     print_blob=True)  # fmt: skip
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "ingest")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -64,3 +67,16 @@ def redis_srv() -> Iterator[RedisServer]:
     """One real redis-server per test process."""
     with redis_server() as server:
         yield server
+
+
+# Fixtures that start a server (PostgreSQL, Redis, an HTTP fixture site) or a crawl: a test using one is `slow`.
+# `make test-fast` (-m "not slow") leaves them out; `make test` runs everything.
+SERVER_FIXTURES = frozenset({"pg_server", "pg_url", "redis_srv", "fixture_server", "small_site"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that starts a server: through a fixture above or a `postgres`/`redis` variant."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVER_FIXTURES or item.get_closest_marker("postgres") or item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.slow)

@@ -78,7 +78,7 @@ def bench_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_server: Postgr
 
 
 def test_every_bench_of_ours_gives_figures_at_tiny_size(bench_env: Path) -> None:
-    ours = ["storage", "dedup", "query", "crawl", "memory"]
+    ours = ["bounds", "storage", "dedup", "query", "crawl", "memory"]
     assert set(ours) <= set(harness.available())
     before = len(benchmarks.FIGURES)
     argv = ["--tiny", "--output", str(bench_env / "summary.md")]

@@ -1,7 +1,7 @@
 """``ingest extract``: one saved page in, one JSON object out (the contract in DESIGN.md).
 
-The fields are ``normalize_article(asdict(extract_article(...)))``, exactly what the crawl's normalize stage
-computes, so a page extracts the same way here and in a crawl.
+The fields are ``normalize_extracted(asdict(extract_article(...)), site=profile)``, exactly what the crawl's
+normalize stage computes with the same site profile, so a page extracts the same way here and in a crawl.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from ingest.extract import SiteProfile, extract_article
-from ingest.normalize import VN_TZ, normalize_article
+from ingest.extract import SiteProfile, extract_article, normalize_extracted
+from ingest.normalize import VN_TZ
 
 
 def _parse_fetched_at(value: str | None) -> datetime | None:
@@ -55,7 +55,7 @@ def extract_record(
 ) -> dict[str, Any]:
     """The ``ingest extract`` JSON object for one page (dates as ISO 8601 strings in +07:00)."""
     raw = extract_article(html, url, fetched_at=fetched_at, site=site)
-    fields = normalize_article(asdict(raw), reference=fetched_at, month_first=site.month_first if site else False)
+    fields = normalize_extracted(asdict(raw), reference=fetched_at, site=site)
     return {
         "url": url or None,
         "canonical_url": fields["canonical_url"],
@@ -65,7 +65,7 @@ def extract_record(
         "body": fields["body"],
         "language": raw.language,
         "published": _iso(fields["published"]),
-        "published_raw": raw.published_raw,
+        "published_raw": fields["published_raw"],
         "published_precision": fields["published_precision"],
         "part_of_day": fields["part_of_day"],
         "published_year_inferred": fields["published_year_inferred"],

@@ -33,27 +33,31 @@ class KnownArticles:
             keys.append(canon)
         return keys
 
-    def _stored(self, url: str) -> tuple[datetime, str] | None:
-        """(last seen, stored URL) of the article ``url`` belongs to, or None."""
+    def _stored(self, url: str) -> tuple[datetime, str, datetime] | None:
+        """(last seen, stored URL, first seen) of the article ``url`` belongs to, or None."""
         keys = self._keys(url)
+        columns = (Article.last_seen_at, Article.url, Article.first_seen_at)
         with self._engine.connect() as conn:
             # Canonical URLs (unique index) and aliases (indexed) cover every fetched URL: the store files a fetched
             # URL that is not canonical as an alias, so ``articles.url`` (no index: a scan) need not be searched.
-            row = conn.execute(
-                select(Article.last_seen_at, Article.url).where(Article.canonical_url.in_(keys)).limit(1)
-            ).first()
+            row = conn.execute(select(*columns).where(Article.canonical_url.in_(keys)).limit(1)).first()
             if row is None:
                 row = conn.execute(
-                    select(Article.last_seen_at, Article.url)
+                    select(*columns)
                     .join(UrlAlias, UrlAlias.article_id == Article.id)
                     .where(UrlAlias.url.in_(keys))
                     .limit(1)
                 ).first()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else (row[0], row[1], row[2])
 
-    def is_stored(self, url: str) -> bool:
-        """Whether ``url`` (as given or canonicalised) is a stored article's URL, canonical URL or alias."""
-        return self._stored(url) is not None
+    def is_stored(self, url: str, *, before: datetime | None = None) -> bool:
+        """Whether ``url`` (as given or canonicalised) is a stored article's URL, canonical URL or alias; with
+        ``before``, only an article first seen before that moment counts (one an earlier crawl stored, not this
+        one: what this crawl stored depends on the order it went, what earlier ones stored does not)."""
+        stored = self._stored(url)
+        if stored is None:
+            return False
+        return before is None or bool(stored[2] < before)
 
     def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
         """False when ``url`` is stored and was last seen less than ``recheck_after_hours`` ago (0 = never re-check).
@@ -65,12 +69,19 @@ class KnownArticles:
         stored = self._stored(url)
         if stored is None:
             return True
-        seen, stored_url = stored
+        seen, stored_url, _first = stored
         if "?" in stored_url and url_rank(url) < url_rank(stored_url):
             return True
         if recheck_after_hours <= 0:
             return False
         return datetime.now(UTC) - seen >= timedelta(hours=recheck_after_hours)
+
+    def last_finished_at(self, spider: str) -> datetime | None:
+        """When the newest run of ``spider`` that finished normally *ended* (None when none did)."""
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(func.max(CrawlRun.finished_at)).where(CrawlRun.spider == spider, CrawlRun.status == "finished")
+            ).scalar()
 
     def last_successful_run(self, spider: str) -> datetime | None:
         """When the newest run of ``spider`` that finished normally *started* (safe lower bound for the next run)."""

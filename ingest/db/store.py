@@ -9,6 +9,17 @@ For each record, in order (earlier records of the same batch are visible to late
 3. **Near duplicate**: a fingerprint (``ingest.dedup``) within ``ingest.dedup.NEAR_DISTANCE`` bits of a stored one
    (found through the ``fingerprint_bands`` index) is stored with ``duplicate_of`` = the earliest original.
 
+**Merging copies by quality.** When a record is the same article as a stored one (same canonical URL and content
+hash, an URL already known as its alias with the same hash, or an exact duplicate under another URL), the stored row
+takes from it whatever it holds better, by the fixed rules of ``ingest.normalize.choice.merge_copy`` (a date with
+minutes over a day, an exact year over an inferred one, authors over none, a lead over none, ...), so the row is
+the same whichever copy came first; the row as it was before is kept in ``article_versions`` with reason
+``"merged"`` (its URL and raw strings: with the row, both copies' raw strings stay known). Crawl facts stay those
+of the first fetch (``fetched_at``, ``first_seen_at``, the raw HTML). ``apply_listed_dates`` does the same for a
+date discovery gave beside an URL after its article was stored (``ingest.items.ListedDate``), with the rule that
+combines an item's own date with its listed one. Both paths decide merges with the same functions: ``write_batch``
+sends a record that would change a stored row through ``write_article``'s path, like a content change.
+
 Inserts are ``INSERT .. ON CONFLICT`` statements (SQLite and PostgreSQL), so parallel workers writing the same
 article never fail on a unique constraint. ``write_article`` decides one record with its own lookups (the
 reference path; ``ingest reprocess`` uses it). ``write_batch`` takes the same decisions for a whole batch
@@ -35,11 +46,12 @@ import json
 import logging
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -64,6 +76,7 @@ from ingest.db.models import (
 from ingest.db.near import band_rows, delete_bands, find_near_duplicate
 from ingest.dedup import NEAR_DISTANCE, band_keys, content_hash, fingerprint, hamming, to_signed, to_unsigned
 from ingest.normalize import normalize_text, search_key, url_rank
+from ingest.normalize.choice import combine_published, date_fields, listed_reading, merge_copy, reading_from_fields
 
 logger = logging.getLogger(__name__)
 
@@ -181,8 +194,8 @@ def _content(rec: Mapping[str, Any]) -> dict[str, Any]:
         "published_at": _aware(rec.get("published")),
         "published_raw": _s(rec.get("published_raw")),
         "published_precision": _s(rec.get("published_precision"), 10),
-        "part_of_day": _s(rec.get("part_of_day"), 10),
         "published_year_inferred": bool(rec.get("published_year_inferred")),
+        "part_of_day": _s(rec.get("part_of_day"), 10),
         "modified_at": _aware(rec.get("modified")),
         "modified_raw": _s(rec.get("modified_raw")),
         "byline_raw": _s(rec.get("byline_raw")),
@@ -267,18 +280,254 @@ def lock_dedup_keys(session: Session, records: Iterable[Mapping[str, Any]]) -> N
     _lock(session, dedup_lock_keys(records))
 
 
-def write_article(session: Session, rec: Mapping[str, Any], *, run_id: int | None, now: datetime) -> Outcome:
+# --- merging copies ---------------------------------------------------------------------------------------------
+# Item field -> column, for the fields ``merge_copy`` may change that are plain columns.
+_MERGED_COLUMNS: dict[str, str] = {
+    "published": "published_at",
+    "published_precision": "published_precision",
+    "published_raw": "published_raw",
+    "published_year_inferred": "published_year_inferred",
+    "part_of_day": "part_of_day",
+    "modified": "modified_at",
+    "modified_raw": "modified_raw",
+    "lead": "lead",
+    "category": "category",
+    "tags": "tags",
+    "images": "images",
+    "language": "language",
+}
+_BYLINE_GROUP = ("authors", "author_roles", "organizations", "source", "byline_raw")
+_VIEW_COLUMNS = (
+    Article.id,
+    Article.published_at,
+    Article.published_precision,
+    Article.published_raw,
+    Article.published_year_inferred,
+    Article.part_of_day,
+    Article.modified_at,
+    Article.modified_raw,
+    Article.byline_raw,
+    Article.lead,
+    Article.category,
+    Article.tags,
+    Article.images,
+    Article.language,
+    Article.canonical_url,
+    Article.site,
+    Source.name.label("source"),
+)
+
+
+def _merge_view(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's mergeable fields (item names) in the form the database stores them, so a stored row and an
+    incoming copy compare like with like (``_row_views`` reads the same form back)."""
+    authors, orgs = _people(rec)
+    names = list(dict.fromkeys(name for _p, name, _r in authors))
+    roles: dict[str, set[str]] = {}
+    for _p, name, rs in authors:
+        roles.setdefault(name, set()).update(rs)
+    source = _s(rec.get("source"), NAME_MAX)
+    canon, _url, site = _identity(rec)
+    return {
+        "canonical_url": canon,  # identity (not merged by merge_copy; see _takes_identity)
+        "site": site,
+        "published": _aware(rec.get("published")),
+        "published_precision": _s(rec.get("published_precision"), 10),
+        "published_raw": _s(rec.get("published_raw")),
+        "published_year_inferred": bool(rec.get("published_year_inferred")),
+        "part_of_day": _s(rec.get("part_of_day"), 10),
+        "modified": _aware(rec.get("modified")),
+        "modified_raw": _s(rec.get("modified_raw")),
+        "authors": names,
+        "author_roles": {name: sorted(rs) for name, rs in roles.items()},
+        "organizations": sorted(set(orgs)),
+        "source": source if source and source.strip() else None,
+        "byline_raw": _s(rec.get("byline_raw")),
+        "lead": _s(rec.get("lead")),
+        "category": _strs(rec.get("category")),
+        "tags": _strs(rec.get("tags")),
+        "images": _json_safe([i for i in rec.get("images") or [] if isinstance(i, Mapping)]),
+        "language": _s(rec.get("language"), 20),
+    }
+
+
+def _row_views(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The mergeable fields of stored articles, by id, in ``_merge_view``'s form (three queries per chunk)."""
+    views: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        stmt = select(*_VIEW_COLUMNS).outerjoin(Source, Source.id == Article.source_id).where(Article.id.in_(chunk))
+        for row in session.execute(stmt):
+            views[row.id] = {
+                "canonical_url": row.canonical_url,
+                "site": row.site,
+                "published": _aware(row.published_at),
+                "published_precision": row.published_precision,
+                "published_raw": row.published_raw,
+                "published_year_inferred": bool(row.published_year_inferred),
+                "part_of_day": row.part_of_day,
+                "modified": _aware(row.modified_at),
+                "modified_raw": row.modified_raw,
+                "authors": [],
+                "author_roles": {},
+                "organizations": [],
+                "source": row.source,
+                "byline_raw": row.byline_raw,
+                "lead": row.lead,
+                "category": list(row.category or []),
+                "tags": list(row.tags or []),
+                "images": list(row.images or []),
+                "language": row.language,
+            }
+        people = (
+            select(ArticleAuthor.article_id, Author.name, ArticleAuthor.role, ArticleAuthor.position)
+            .join(Author, Author.id == ArticleAuthor.author_id)
+            .where(ArticleAuthor.article_id.in_(chunk))
+            .order_by(ArticleAuthor.article_id, ArticleAuthor.position, Author.name, ArticleAuthor.role)
+        )
+        for article_id, name, role, _position in session.execute(people):
+            view = views.get(article_id)
+            if view is None:
+                continue
+            if name not in view["author_roles"]:
+                view["authors"].append(name)
+                view["author_roles"][name] = []
+            view["author_roles"][name] = sorted({*view["author_roles"][name], role})
+        orgs = (
+            select(ArticleOrganisation.article_id, Organisation.name)
+            .join(Organisation, Organisation.id == ArticleOrganisation.organisation_id)
+            .where(ArticleOrganisation.article_id.in_(chunk))
+        )
+        for article_id, name in session.execute(orgs):
+            if article_id in views:
+                views[article_id]["organizations"] = sorted({*views[article_id]["organizations"], name})
+    return views
+
+
+def _version(article: Article, reason: str, now: datetime, *, body: bool) -> ArticleVersion:
+    """The row as it is now, for ``article_versions``: the whole content, or (``body=False``, a merge, where the
+    content hash says the text is the same) only the title and lead beside the raw strings."""
+    return ArticleVersion(
+        article_id=article.id,
+        title=article.title,
+        lead=article.lead,
+        body=article.body if body else None,
+        published_at=article.published_at,
+        modified_at=article.modified_at,
+        content_hash=article.content_hash,
+        url=article.url,
+        published_raw=article.published_raw,
+        byline_raw=article.byline_raw,
+        reason=reason,
+        fetched_at=article.fetched_at,
+        replaced_at=now,
+        crawl_run_id=article.crawl_run_id,
+    )
+
+
+def _apply_changes(
+    session: Session, article: Article, changes: Mapping[str, Any], incoming: Mapping[str, Any], rec: Mapping[str, Any]
+) -> None:
+    """Write ``merge_copy``'s changes (item names) into the stored ``article``; ``incoming`` is the copy's view."""
+    for name, column in _MERGED_COLUMNS.items():
+        if name in changes:
+            setattr(article, column, changes[name])
+    if "published_year_inferred" in changes:
+        article.published_year_inferred = bool(changes["published_year_inferred"])
+    if any(name in changes for name in _BYLINE_GROUP):
+        # The byline group moves as a whole: names, roles, organisations and source read from one byline.
+        article.byline_raw = incoming["byline_raw"]
+        article.source_id = _source_id(session, incoming["source"])
+        session.flush()
+        _write_people(session, article.id, rec)
+    if "lead" in changes:
+        article.search_text = search_text(article.title, article.lead, article.body)
+
+
+def _identity(rec: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    url: str = rec["url"]
+    return rec.get("canonical_url") or url, url, _s(rec.get("site"), 100)
+
+
+def _takes_identity(article: Article, canon: str, site: str | None) -> bool:
+    """Whether a copy under canonical URL ``canon`` becomes the article's identity: a copy of the same site whose
+    canonical URL ranks before the stored one (``url_rank``: no query, shorter, then alphabetical). A copy on
+    another site (a republished story) never takes it: the article stays with the site that stored it first."""
+    return site == article.site and canon != article.canonical_url and url_rank(canon) < url_rank(article.canonical_url)
+
+
+def _switch_identity(session: Session, article: Article, rec: Mapping[str, Any], now: datetime) -> None:
+    """Make the copy's canonical URL the article's, the old one an alias (the same row: id, links, versions)."""
+    canon, url, site = _identity(rec)
+    old = dict.fromkeys((article.canonical_url, article.url))
+    session.execute(delete(UrlAlias).where(UrlAlias.url.in_(list(dict.fromkeys((canon, url))))))
+    article.canonical_url, article.url = canon, url
+    session.flush()
+    for key in old:
+        _add_alias(session, key, article.id, site, "duplicate_exact", now)
+    if url != canon:
+        _add_alias(session, url, article.id, site, "fetched_url", now)
+
+
+def _merge_into(
+    session: Session, article: Article, rec: Mapping[str, Any], *, now: datetime, counts: Counter[str] | None
+) -> bool:
+    """Merge the copy ``rec`` into the stored ``article`` (see the module docstring); whether the row changed."""
+    session.flush()
+    stored = _row_views(session, [article.id]).get(article.id)
+    if stored is None:
+        return False
+    incoming = _merge_view(rec)
+    changes = merge_copy(stored, incoming)
+    canon, _url, site = _identity(rec)
+    identity = _takes_identity(article, canon, site)
+    if not changes and not identity:
+        return False
+    session.add(_version(article, "merged", now, body=False))
+    if identity:
+        _switch_identity(session, article, rec, now)
+    _apply_changes(session, article, changes, incoming, rec)
+    session.flush()
+    if counts is not None:
+        counts["merged"] += 1
+    return True
+
+
+def _prefer_url(article: Article, url: str) -> None:
+    if url_rank(url) < url_rank(article.url):
+        # The same article under a cleaner URL (no tracking query, shorter): keep that one as its URL, so the
+        # stored row does not depend on which variant the crawl happened to fetch first.
+        article.url = url
+
+
+def write_article(
+    session: Session,
+    rec: Mapping[str, Any],
+    *,
+    run_id: int | None,
+    now: datetime,
+    merge: bool = True,
+    counts: Counter[str] | None = None,
+) -> Outcome:
     """Store one record (``ingest.items.ArticleItem`` field names) through the three dedup layers.
 
     Takes the record's advisory locks first (PostgreSQL); ``write_batch`` takes those of a whole batch at once.
+    A copy of a stored article is merged into it (``merge=False``: not, for ``ingest reprocess``, which rewrites
+    the row itself); ``counts["merged"]`` counts the rows a merge changed.
     """
     hashes = _hashes(rec)
     _lock(session, _record_lock_keys(rec, *hashes))
-    return _write_article(session, rec, hashes, run_id=run_id, now=now)
+    return _write_article(session, rec, hashes, run_id=run_id, now=now, merge=merge, counts=counts)
 
 
 def _write_article(
-    session: Session, rec: Mapping[str, Any], hashes: tuple[str, int | None], *, run_id: int | None, now: datetime
+    session: Session,
+    rec: Mapping[str, Any],
+    hashes: tuple[str, int | None],
+    *,
+    run_id: int | None,
+    now: datetime,
+    merge: bool = True,
+    counts: Counter[str] | None = None,
 ) -> Outcome:
     url: str = rec["url"]
     canon: str = rec.get("canonical_url") or url
@@ -296,31 +545,20 @@ def _write_article(
             known = session.get(Article, alias.article_id)
             if known is not None:
                 known.last_seen_at = max(known.last_seen_at, seen)
+                if merge and known.content_hash == chash:
+                    _merge_into(session, known, rec, now=now, counts=counts)
             return "unchanged"
     if article is not None:
         if url != canon:
             _add_alias(session, url, article.id, site, "fetched_url", now)
-        if url_rank(url) < url_rank(article.url):
-            # The same article under a cleaner URL (no tracking query, shorter): keep that one as its URL, so
-            # the stored row does not depend on which variant the crawl happened to fetch first.
-            article.url = url
         article.last_seen_at = max(article.last_seen_at, seen)
         if article.content_hash == chash:
+            if merge:
+                _merge_into(session, article, rec, now=now, counts=counts)
+            _prefer_url(article, url)
             return "unchanged"
-        session.add(
-            ArticleVersion(
-                article_id=article.id,
-                title=article.title,
-                lead=article.lead,
-                body=article.body,
-                published_at=article.published_at,
-                modified_at=article.modified_at,
-                content_hash=article.content_hash,
-                fetched_at=article.fetched_at,
-                replaced_at=now,
-                crawl_run_id=article.crawl_run_id,
-            )
-        )
+        session.add(_version(article, "content_changed", now, body=True))
+        _prefer_url(article, url)
         for key, value in _content(rec).items():
             setattr(article, key, value)
         article.content_hash = chash
@@ -339,6 +577,8 @@ def _write_article(
         for key in keys:
             _add_alias(session, key, original.id, site, "duplicate_exact", now)
         original.last_seen_at = max(original.last_seen_at, seen)
+        if merge:
+            _merge_into(session, original, rec, now=now, counts=counts)
         return "duplicate_exact"
 
     duplicate_of = find_near_duplicate(session, fp) if fp is not None else None
@@ -396,6 +636,7 @@ class _Known:
     row: dict[str, Any] | None = None
     dirty: bool = False  # a stored row whose url / last_seen_at changed
     lost: bool = False  # another writer stored the canonical URL first (the insert did nothing)
+    view: dict[str, Any] | None = None  # its mergeable fields (``_merge_view`` form), once read
 
     def seen(self, when: datetime) -> None:
         if when > self.last_seen:
@@ -438,6 +679,7 @@ class _BatchState:
     memory as each record is decided (so earlier records of the batch are visible to later ones)."""
 
     def __init__(self, session: Session, prepared: Sequence[_Prepared]) -> None:
+        self.session = session
         self.by_id: dict[int, _Known] = {}
         self.by_canon: dict[str, _Known] = {}
         self.alias: dict[str, _Known] = {}
@@ -472,6 +714,26 @@ class _BatchState:
                 if current is None or row.id < (current.id or 0):  # the first stored copy (lowest id)
                     self.by_hash[row.content_hash] = self._known(row)
         self._load_near(session, {p.fp for p in prepared if p.fp is not None})
+        # What a copy could be merged into: read the mergeable fields of those rows at once.
+        targets = {k.id for k in (*self.by_canon.values(), *self.alias.values(), *self.by_hash.values()) if k.id}
+        for article_id, view in _row_views(session, targets).items():
+            self.by_id[article_id].view = view
+
+    def view_of(self, known: _Known) -> dict[str, Any] | None:
+        """The mergeable fields of ``known`` (read now if the batch's first read did not)."""
+        if known.view is None and known.id is not None:
+            known.view = _row_views(self.session, [known.id]).get(known.id)
+        return known.view
+
+    def merge_target(self, p: _Prepared) -> _Known | None:
+        """The article ``_decide`` would find ``p`` to be a copy of (same content), or None."""
+        known = self.by_canon.get(p.canon)
+        if known is not None:
+            return known if known.content_hash == p.chash else None
+        target = self.alias.get(p.canon) or self.alias.get(p.url)
+        if target is not None:
+            return target if target.content_hash == p.chash else None
+        return self.by_hash.get(p.chash)
 
     def _load_near(self, session: Session, fps: set[int]) -> None:
         """The stored articles within ``NEAR_DISTANCE`` bits of any of ``fps``, with their originals, indexed."""
@@ -547,6 +809,7 @@ class _BatchWriter:
             "source_id": None,
         }
         known = _Known(None, p.url, p.chash, p.seen, row["published_at"], order=len(self.inserts), row=row)
+        known.view = _merge_view(p.rec)
         self.inserts.append((index, p, known, root))
         return known
 
@@ -699,7 +962,12 @@ def _author_rows(
 
 
 def write_batch(
-    session: Session, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, now: datetime | None = None
+    session: Session,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    run_id: int | None = None,
+    now: datetime | None = None,
+    counts: Counter[str] | None = None,
 ) -> list[Outcome]:
     """Store ``records`` in order inside the caller's transaction; one outcome per record.
 
@@ -708,7 +976,8 @@ def write_batch(
     meet (canonical URLs, aliases, content hashes, fingerprint band candidates), the decisions in memory (an earlier
     record of the batch is seen by later ones as if stored), and one executemany per table at the end. A record that
     changes a stored article's content (rare) is written by ``write_article``'s own path after the decisions before
-    it, and the read is done again for the records after it.
+    it, and the read is done again for the records after it; so is a copy whose merge would change the article it
+    is a copy of (``ingest.normalize.choice.merge_copy`` on both rows' mergeable fields), so both paths merge alike.
     """
     stamp = now or datetime.now(UTC)
     hashes = [_hashes(rec) for rec in records]
@@ -720,15 +989,28 @@ def write_batch(
     outcomes: list[Outcome] = []
     for index, p in enumerate(prepared):
         known = state.by_canon.get(p.canon)
-        if known is not None and known.content_hash != p.chash:
+        target = state.merge_target(p)
+        changes_content = known is not None and known.content_hash != p.chash
+        if changes_content or (target is not None and _would_merge(target, state.view_of(target), p)):
             writer.flush(state, outcomes)
-            outcomes.append(_write_article(session, p.rec, (p.chash, p.fp), run_id=run_id, now=stamp))
+            pair = (p.chash, p.fp)
+            outcomes.append(_write_article(session, p.rec, pair, run_id=run_id, now=stamp, counts=counts))
             session.flush()
             state = _BatchState(session, prepared[index + 1 :])
             continue
         outcomes.append(_decide(state, writer, index, p))
     writer.flush(state, outcomes)
     return outcomes
+
+
+def _would_merge(known: _Known, stored: Mapping[str, Any] | None, p: _Prepared) -> bool:
+    """Whether ``_merge_into`` would change ``known`` for the copy ``p`` (decided on the batch's first read)."""
+    if stored is None:
+        return False
+    canon = stored["canonical_url"]
+    if p.canon != canon and p.site == stored["site"] and url_rank(p.canon) < url_rank(canon):
+        return True
+    return bool(merge_copy(stored, _merge_view(p.rec)))
 
 
 def _prepare(rec: Mapping[str, Any], hashes: tuple[str, int | None], now: datetime) -> _Prepared:
@@ -772,6 +1054,119 @@ def _decide(state: _BatchState, writer: _BatchWriter, index: int, p: _Prepared) 
     return "duplicate_near" if root is not None else "stored"
 
 
+ListedOutcome = Literal["applied", "unchanged", "missing"]
+_DATE_COLUMNS = (
+    Article.id,
+    Article.published_at,
+    Article.published_precision,
+    Article.published_raw,
+    Article.published_year_inferred,
+    Article.part_of_day,
+    Article.url,
+    Article.canonical_url,
+)
+
+
+def _note_keys(note: Mapping[str, Any]) -> list[str]:
+    keys = (note.get("canonical_url"), note.get("url"))
+    return list(dict.fromkeys(k for k in keys if isinstance(k, str) and k and len(k) <= URL_MAX))
+
+
+def apply_listed_dates(
+    session: Session,
+    notes: Sequence[Mapping[str, Any]],
+    *,
+    now: datetime | None = None,
+    counts: Counter[str] | None = None,
+) -> list[ListedOutcome]:
+    """Combine what discovery said about URLs after their articles' items had gone (``ingest.items.ListedDate``:
+    ``url``, ``canonical_url``, ``listed_published`` or None) with the articles stored under those URLs; one
+    outcome per note, in order.
+
+    The stored date plays the page's own date in ``ingest.normalize.choice.combine_published`` (it is the page's,
+    or a listed one that agreed with it), so the row ends as it would have had the date come with the page; a note
+    URL under the article's own canonical URL that ranks before its stored URL (``url_rank``: the feed's tracking
+    link met again without its query) becomes its URL, as if that copy had been fetched. Outcomes: ``"applied"``
+    (the row changed; the row before is kept in ``article_versions`` as ``"merged"``), ``"unchanged"`` or
+    ``"missing"`` (no article is stored under the URL, as canonical URL or alias, yet). Takes the URLs' advisory
+    locks first (PostgreSQL), like ``write_article``.
+    """
+    stamp = now or datetime.now(UTC)
+    keyed = [_note_keys(note) for note in notes]
+    _lock(session, {_lock_key("url", key) for keys in keyed for key in keys})
+    session.flush()
+    wanted = sorted({key for keys in keyed for key in keys})
+    ids: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        aliases = select(UrlAlias.url, UrlAlias.article_id).where(UrlAlias.url.in_(chunk))
+        ids.update((url, article_id) for url, article_id in session.execute(aliases))
+        canons = select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(chunk))
+        ids.update((url, article_id) for url, article_id in session.execute(canons))
+    readings: dict[int, Any] = {}
+    urls: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(set(ids.values()))):
+        for row in session.execute(select(*_DATE_COLUMNS).where(Article.id.in_(chunk))):
+            urls[row.id] = (row.url, row.canonical_url)
+            readings[row.id] = reading_from_fields(
+                {
+                    "published": _aware(row.published_at),
+                    "published_precision": row.published_precision,
+                    "published_raw": row.published_raw,
+                    "published_year_inferred": row.published_year_inferred,
+                    "part_of_day": row.part_of_day,
+                }
+            )
+    outcomes: list[ListedOutcome] = []
+    for note, keys in zip(notes, keyed, strict=True):
+        article_id = next((ids[k] for k in keys if k in ids), None)
+        listed = listed_reading(note.get("listed_published"))
+        if article_id is None or article_id not in readings:
+            outcomes.append("missing")
+            continue
+        best = combine_published(readings[article_id], listed)
+        stored_url, canon = urls[article_id]
+        url = note.get("url")
+        cleaner = url if isinstance(url, str) and note.get("canonical_url") == canon else None
+        cleaner = cleaner if cleaner is not None and url_rank(cleaner) < url_rank(stored_url) else None
+        new_date = best is not None and best != readings[article_id]
+        if not new_date and cleaner is None:
+            outcomes.append("unchanged")
+            continue
+        article = session.get(Article, article_id)
+        if article is None:  # pragma: no cover - read in this transaction, under its lock
+            outcomes.append("missing")
+            continue
+        session.add(_version(article, "merged", stamp, body=False))
+        if new_date:
+            for name, value in date_fields(best).items():
+                setattr(article, _MERGED_COLUMNS[name], value)
+            readings[article_id] = best
+        if cleaner is not None:
+            article.url = cleaner
+            urls[article_id] = (cleaner, canon)
+        session.flush()
+        outcomes.append("applied")
+        if counts is not None:
+            counts["listed_applied"] += 1
+    return outcomes
+
+
+def store_listed_dates(
+    engine: Engine, notes: Sequence[Mapping[str, Any]], *, attempts: int = 3, counts: Counter[str] | None = None
+) -> list[ListedOutcome]:
+    """``apply_listed_dates`` in its own transaction, retried like ``store_batch``."""
+
+    def write() -> list[ListedOutcome]:
+        attempt: Counter[str] = Counter()
+        with session_scope(engine) as session:
+            outcomes = apply_listed_dates(session, notes, counts=attempt)
+        if counts is not None:
+            counts.update(attempt)
+        return outcomes
+
+    return _retrying(write, len(notes), attempts)
+
+
 def count_outcomes(outcomes: Iterable[Outcome]) -> dict[Outcome, int]:
     """How many records ended each way."""
     counts: dict[Outcome, int] = dict.fromkeys(OUTCOMES, 0)
@@ -795,7 +1190,10 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(orig)
 
 
-def _retrying(write: Callable[[], list[Outcome]], size: int, attempts: int) -> list[Outcome]:
+_T = TypeVar("_T")
+
+
+def _retrying(write: Callable[[], _T], size: int, attempts: int) -> _T:
     """``write()`` (one transaction), run again when it failed only because another writer got in the way."""
     for attempt in range(1, attempts + 1):
         try:
@@ -809,17 +1207,27 @@ def _retrying(write: Callable[[], list[Outcome]], size: int, attempts: int) -> l
 
 
 def store_batch(
-    engine: Engine, records: Sequence[Mapping[str, Any]], *, run_id: int | None = None, attempts: int = 3
+    engine: Engine,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    run_id: int | None = None,
+    attempts: int = 3,
+    counts: Counter[str] | None = None,
 ) -> list[Outcome]:
     """``write_batch`` in its own transaction, retried when parallel workers deadlock on the same articles.
 
     Two workers inserting overlapping URLs in different orders can wait on each other's unique-index entries;
-    PostgreSQL then aborts one of them, and the whole batch is simply written again.
+    PostgreSQL then aborts one of them, and the whole batch is simply written again. ``counts`` receives the
+    committed attempt's counts (``"merged"``: stored rows a copy changed).
     """
 
     def write() -> list[Outcome]:
+        attempt: Counter[str] = Counter()
         with session_scope(engine) as session:
-            return write_batch(session, records, run_id=run_id)
+            outcomes = write_batch(session, records, run_id=run_id, counts=attempt)
+        if counts is not None:
+            counts.update(attempt)
+        return outcomes
 
     return _retrying(write, len(records), attempts)
 

@@ -48,11 +48,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SiteProfile:
     """What the registry knows about a site's markup: CSS selectors per field (title, lead, body, published,
-    byline, category, tags) and whether its numeric dates are month-first."""
+    byline, category, tags), whether its numeric dates are month-first and whether ``www.`` is dropped from its
+    canonical URLs (``ingest.extract.normalized.normalize_extracted`` applies the last two)."""
 
     name: str
     selectors: Mapping[str, str] = field(default_factory=dict)
     month_first: bool = False
+    strip_www: bool = True
 
 
 @dataclass
@@ -163,17 +165,23 @@ def extract_article(
     *,
     fetched_at: datetime | None = None,
     site: SiteProfile | None = None,
+    charset: str | None = None,
 ) -> Extracted:
-    """Extract the raw fields of one article page. Never raises: unreadable input gives empty fields."""
+    """Extract the raw fields of one article page. Never raises: unreadable input gives empty fields.
+
+    ``charset`` is the encoding the HTTP response declared (``Content-Type``), if known: one more candidate for
+    the decoder, trusted only when the bytes decode strictly with it (see ``ingest.extract.decode``)."""
     try:
-        return _extract(html, url, fetched_at=fetched_at, site=site)
+        return _extract(html, url, fetched_at=fetched_at, site=site, charset=charset)
     except Exception:  # the contract is "never raises"; the failure is logged for a bug report
         log.exception("extraction failed for %s", url)
         return Extracted(url=url)
 
 
-def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: SiteProfile | None) -> Extracted:
-    text, utf8, encoding = decode_page(html if html is not None else b"")
+def _extract(
+    html: bytes | str, url: str, *, fetched_at: datetime | None, site: SiteProfile | None, charset: str | None = None
+) -> Extracted:
+    text, utf8, encoding = decode_page(html if html is not None else b"", charset)
     out = Extracted(url=url, encoding=encoding)
     root = parse(utf8)
     if root is None:

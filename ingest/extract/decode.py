@@ -1,8 +1,9 @@
 """Bytes to text: the page's real encoding, whatever its ``<meta charset>`` claims, and repair of mojibake.
 
 Vietnamese pages often declare one charset and send another, or send UTF-8 that was decoded as Latin-1 once
-and re-encoded ("NHáº¬T XUÃ‚N" for "NHẬT XUÂN"). The order is: byte-order mark, the declared charset only
-if the bytes decode strictly with it, strict UTF-8, then the legacy Vietnamese and Western code pages.
+and re-encoded ("NHáº¬T XUÃ‚N" for "NHẬT XUÂN"). The order is: byte-order mark, the declared charsets (the HTTP
+``Content-Type`` charset when the caller passes it, then the page's ``<meta charset>``) each only if the bytes decode
+strictly with it, strict UTF-8, then the legacy Vietnamese and Western code pages.
 """
 
 from __future__ import annotations
@@ -50,23 +51,26 @@ def _declared(data: bytes) -> list[str]:
     return names
 
 
-def decode_html(data: bytes | str) -> tuple[str, str]:
+def decode_html(data: bytes | str, charset: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` for a page body; never raises.
 
-    ``encoding`` is the codec that decoded the bytes (``"utf-8"``, ``"cp1258"``, ...); a ``str`` input is
-    reported as ``"unicode"``. The text is free of C0 control characters (libxml2 and lxml refuse them).
+    ``charset`` is the one the HTTP response declared (its ``Content-Type``), if known: a candidate like the
+    page's ``<meta charset>``, used only when the bytes decode strictly with it. ``encoding`` is the codec that
+    decoded the bytes (``"utf-8"``, ``"cp1258"``, ...); a ``str`` input is reported as ``"unicode"``. The text is
+    free of C0 control characters (libxml2 and lxml refuse them).
     """
-    text, _, encoding = decode_page(data)
+    text, _, encoding = decode_page(data, charset)
     return text, encoding
 
 
-def decode_page(data: bytes | str) -> tuple[str, bytes, str]:
-    """``(text, the same text as UTF-8 bytes, encoding)``: the bytes feed the parser without a second encode."""
+def decode_page(data: bytes | str, charset: str | None = None) -> tuple[str, bytes, str]:
+    """``(text, the same text as UTF-8 bytes, encoding)``: the bytes feed the parser without a second encode.
+    ``charset`` is the HTTP response's declared charset (see :func:`decode_html`)."""
     if isinstance(data, str):
         text, encoding = data, "unicode"
         utf8 = text.encode("utf-8", errors="replace")
     else:
-        text, encoding = _decode_bytes(data)
+        text, encoding = _decode_bytes(data, charset)
         utf8 = data if encoding == "utf-8" and not data.startswith(codecs.BOM_UTF8) else text.encode("utf-8")
     # Control bytes never occur inside UTF-8 multi-byte sequences, so deleting them bytewise is safe (and fast).
     clean = utf8.translate(None, _CONTROL_BYTES)
@@ -78,14 +82,16 @@ def decode_page(data: bytes | str) -> tuple[str, bytes, str]:
     return text, clean, encoding
 
 
-def _decode_bytes(data: bytes) -> tuple[str, str]:
+def _decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
                 return data[len(bom) :].decode(name), name
             except UnicodeDecodeError:
                 break
-    candidates = [*_declared(data), "utf-8", "cp1258", "cp1252"]
+    http = _codec(charset.strip()) if charset and charset.strip() else None
+    # The HTTP header outranks the page's own <meta> (as in browsers); both pass the same strict checks below.
+    candidates = list(dict.fromkeys([*([http] if http else []), *_declared(data), "utf-8", "cp1258", "cp1252"]))
     for name in candidates:
         # A declared single-byte Western code page "decodes" any bytes; trust it only when UTF-8 fails too.
         if name in {"latin-1", "iso8859-1", "cp1252", "ascii"} and _strict_ok(data, "utf-8"):

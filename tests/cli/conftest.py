@@ -13,8 +13,7 @@ from sqlalchemy import update
 from ingest.db.engine import get_engine, session_scope
 from ingest.db.models import Article, CrawlRun
 from ingest.db.store import write_article
-from ingest.extract import extract_article
-from ingest.normalize import normalize_article
+from ingest.extract import extract_article, normalize_extracted
 
 FETCHED = datetime(2025, 7, 3, 9, 0, tzinfo=UTC)
 
@@ -44,14 +43,13 @@ def page_html(title: str, date: str, byline: str, sentence: str) -> str:
     )
 
 
-def record(url: str, site: str, html: str, *, published_raw: str | None = None) -> dict[str, Any]:
+def record(url: str, site: str, html: str, *, listed: datetime | None = None) -> dict[str, Any]:
     """What the crawl's pipelines hand the store for this page (extract + normalise, as ingest extract does);
-    ``published_raw`` stands for a date the spider found beside the URL (feed, sitemap) when the page prints none.
+    ``listed`` stands for a date the spider found beside the URL (feed, sitemap, REST API).
     """
-    raw = asdict(extract_article(html.encode(), url, fetched_at=FETCHED))
-    if published_raw and not raw["published_raw"]:
-        raw["published_raw"] = published_raw
-    fields = normalize_article(raw, reference=FETCHED)
+    raw = {**asdict(extract_article(html.encode(), url, fetched_at=FETCHED)), "listed_published": listed}
+    fields = normalize_extracted(raw, reference=FETCHED)
+    fields.pop("published_from")
     return {**raw, **fields, "url": url, "site": site, "html": html.encode(), "fetched_at": FETCHED}
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, text
 from ingest.cli.crawl import EXIT_LOCKED, CrawlLocked, crawl_lock
 from ingest.demo.server import FixtureServer
 
+pytestmark = pytest.mark.slow  # every test here runs `ingest crawl` in a subprocess
+
 INGEST = str(Path(sys.executable).with_name("ingest"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +42,6 @@ def site() -> Iterator[FixtureServer]:
         yield server
 
 
-@pytest.mark.slow
 def test_crawl_stores_records_and_judges_the_yield(site: FixtureServer, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'news.db'}"
     start = ["-a", f"start_url={site.urls['kontumtv']}", *FAST, "--db", db, "--log-dir", str(tmp_path / "logs")]
@@ -61,7 +62,6 @@ def test_crawl_stores_records_and_judges_the_yield(site: FixtureServer, tmp_path
     engine.dispose()
 
 
-@pytest.mark.slow
 def test_a_site_that_cannot_be_reached_fails_the_run(tmp_path: Path) -> None:
     # Nothing listens on port 1: the site yields nothing although the registry says it usually does.
     db = f"sqlite:///{tmp_path / 'news.db'}"
@@ -83,10 +83,15 @@ def test_second_crawl_exits_at_once_while_the_first_holds_the_lock(tmp_path: Pat
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "held"
-        began = time.monotonic()
-        second = ingest("crawl", "kontumtv", "--lock-file", str(lock), "--db", f"sqlite:///{tmp_path / 'n.db'}")
+        db = f"sqlite:///{tmp_path / 'n.db'}"
+        logs = tmp_path / "logs"
+        second = ingest("crawl", "kontumtv", "--lock-file", str(lock), "--db", db, "--log-dir", str(logs))
         assert second.returncode == EXIT_LOCKED, second.stdout + second.stderr
-        assert time.monotonic() - began < 10
+        # "At once" as work, not time: no spider was started (no log, no run recorded, no article).
+        assert not logs.exists() or not any(logs.iterdir())
+        with create_engine(db).connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM crawl_runs")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM articles")).scalar_one() == 0
         assert "another `ingest crawl` is running" in second.stderr
         assert f"pid {holder.pid}" in second.stderr
         assert "Traceback" not in second.stderr
@@ -116,7 +121,6 @@ def test_bad_crawl_input(args: list[str], needle: str, tmp_path: Path) -> None:
     assert not (tmp_path / "n.db").exists()  # nothing started
 
 
-@pytest.mark.slow
 def test_sigterm_stops_the_spiders_and_records_their_runs(site: FixtureServer, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'news.db'}"
     logs = tmp_path / "logs"
@@ -126,7 +130,7 @@ def test_sigterm_stops_the_spiders_and_records_their_runs(site: FixtureServer, t
          "--log-dir", str(logs)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a liveness guard for a loaded machine, not a speed claim
     while not site.hits("kontumtv"):  # the spider is crawling
         assert time.monotonic() < deadline
         assert proc.poll() is None

@@ -255,8 +255,9 @@ def test_reprocess_keeps_a_date_the_crawl_had_from_discovery(news_db: str) -> No
     )
     url = "https://kontumtv.example.vn/khong-ngay.html"
     assert record(url, "kontumtv", html)["published"] is None
-    rec = record(url, "kontumtv", html, published_raw="2025-06-01T01:00:00+00:00")
+    rec = record(url, "kontumtv", html, listed=datetime(2025, 6, 1, 1, 0, tzinfo=UTC))
     assert rec["published"] == datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
+    assert rec["published_raw"] == "2025-06-01T01:00:00+00:00"  # the chosen date's raw string: the listed one
     engine = get_engine(news_db)
     with session_scope(engine) as session:
         assert write_article(session, rec, run_id=None, now=FETCHED) == "stored"

@@ -16,6 +16,8 @@ from ingest.normalize import canonical_url
 from ingest.registry import load_sites
 from tests.crawl.conftest import ROOT, crawl, rows
 
+pytestmark = pytest.mark.slow  # every test here runs scrapy in a subprocess
+
 
 def article_hits(server: FixtureServer, site: str) -> list[str]:
     """Targets of article downloads (status 200 or 500) on ``site``, in request order."""

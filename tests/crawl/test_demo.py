@@ -8,10 +8,13 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
 from tests.crawl.conftest import ROOT, rows
+
+pytestmark = pytest.mark.slow  # the demo crawls; the server command starts a server
 
 
 def test_demo_crawls_into_the_database_and_reports(tmp_path: Path) -> None:

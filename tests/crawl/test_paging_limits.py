@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingest.demo.server import FixtureServer
 from tests.crawl.conftest import crawl, rows
 from tests.hostile.site import HostileSite
+
+pytestmark = pytest.mark.slow  # every test here runs a crawl
 
 
 def test_listing_page_cap_applies_without_max_pages(fixture_server: FixtureServer, tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import scrapy
+import scrapy.signals
 
 from ingest.registry import load_sites
 from spiders import news
@@ -111,6 +113,124 @@ def test_a_listed_date_travels_with_the_request_and_a_late_one_is_kept_until_the
     for request in (first, second):
         response = HtmlResponse(request.url, body=_UNDATED_PAGE.encode(), encoding="utf-8", request=request)
         (item,) = list(spider.parse_article(response))
-        assert item.published_raw == listed.isoformat()
+        # Beside the page's own date, never in its place: the normalize stage combines the two.
+        assert item.listed_published == listed
+        assert item.published_raw is None
     assert spider._listed_dates == {}  # used, then forgotten
-    assert spider.crawler.stats.get_value("ingest/published_from_discovery") == 2
+
+
+def test_the_response_charset_reaches_the_decoder() -> None:
+    from scrapy.http import HtmlResponse
+
+    title = "Feira de São Paulo, três dias de festa"
+    body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>".encode("cp1252")
+    declared = HtmlResponse(
+        "http://127.0.0.1/a.html", body=body, headers={"Content-Type": "text/html; charset=windows-1252"}
+    )
+    item = news.build_item(declared, None)
+    assert item is not None
+    assert (item.encoding, item.title) == ("cp1252", title)
+    undeclared = news.build_item(HtmlResponse("http://127.0.0.1/a.html", body=body, encoding="utf-8"), None)
+    assert undeclared is not None
+    assert undeclared.encoding == "cp1258"  # without the header, the Vietnamese fallback reads ã as ă
+
+
+class _Known:
+    """The spider's read API over a database holding one stored URL."""
+
+    def __init__(self, stored: str) -> None:
+        self.stored = stored
+
+    def is_stored(self, url: str, *, before: datetime | None = None) -> bool:
+        return url == self.stored
+
+    def last_finished_at(self, spider: str) -> datetime | None:
+        return None
+
+    def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
+        return url != self.stored
+
+    def last_successful_run(self, spider: str) -> datetime | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_date_listed_too_late_for_its_item_goes_to_the_store() -> None:
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    request = spider.article_request("http://127.0.0.1:8751/a/1.html")
+    assert request is not None
+    response = HtmlResponse(request.url, body=_UNDATED_PAGE.encode(), encoding="utf-8", request=request)
+    (item,) = list(spider.parse_article(response))
+    assert item.listed_published is None
+    # The feed lists the page after it was parsed: its date cannot ride on the item any more.
+    note = spider.article_request("http://127.0.0.1:8751/a/1.html?utm_source=rss", published=listed)
+    assert note == ListedDate(
+        url="http://127.0.0.1:8751/a/1.html?utm_source=rss", listed_published=listed, site="kontumtv"
+    )
+    assert spider.article_request("http://127.0.0.1:8751/a/1.html") is None  # undated: nothing to send
+    # A stored article not fetched again (an incremental crawl): its listed date goes to the store too.
+    spider.known = _Known("http://127.0.0.1:8751/a/2.html")
+    stored = spider.article_request("http://127.0.0.1:8751/a/2.html", published=listed)
+    assert isinstance(stored, ListedDate)
+    assert spider.crawler.stats.get_value("ingest/listed_dates/sent") == 2
+
+
+def test_a_dated_request_the_scheduler_drops_sends_its_date_to_the_store() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    sent: list[ListedDate] = []
+    spider._send_to_pipelines = sent.append  # type: ignore[method-assign]
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    dated = spider.article_request("http://127.0.0.1:8751/a/3.html", published=listed)
+    undated = spider.article_request("http://127.0.0.1:8751/a/4.html")
+    assert isinstance(dated, scrapy.Request)
+    assert isinstance(undated, scrapy.Request)
+    # In distributed mode another worker had requested these URLs: the shared dupefilter drops both.
+    spider.crawler.signals.send_catch_log(scrapy.signals.request_dropped, request=dated, spider=spider)
+    spider.crawler.signals.send_catch_log(scrapy.signals.request_dropped, request=undated, spider=spider)
+    assert sent == [ListedDate(url=dated.url, listed_published=listed, site="kontumtv")]
+
+
+def test_an_article_requested_under_a_tracking_link_is_noted_under_its_clean_url() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    spider = cls.from_crawler(get_crawler(cls, {"INGEST_INCREMENTAL": False}), start_url="http://127.0.0.1:8751/")
+    first = spider.article_request("http://127.0.0.1:8751/a/5.html?utm_source=rss")
+    assert isinstance(first, scrapy.Request)
+    # The listing's plain link: the same article, not fetched again, but its cleaner URL goes to the store.
+    assert spider.article_request("http://127.0.0.1:8751/a/5.html") == ListedDate(
+        url="http://127.0.0.1:8751/a/5.html", site="kontumtv"
+    )
+    assert spider.article_request("http://127.0.0.1:8751/a/5.html") is None  # once is enough
+
+
+def test_in_distributed_mode_a_late_date_also_goes_to_the_store() -> None:
+    # Another worker may download the page this one requested: the date cannot wait for this process's item.
+    from scrapy.utils.test import get_crawler
+
+    from ingest.items import ListedDate
+
+    cls = spider_class("kontumtv")
+    settings = {"INGEST_INCREMENTAL": False, "INGEST_REDIS_URL": "redis://127.0.0.1:1/0"}
+    spider = cls.from_crawler(get_crawler(cls, settings), start_url="http://127.0.0.1:8751/")
+    listed = datetime(2025, 7, 8, 9, 30, tzinfo=ICT)
+    assert isinstance(spider.article_request("http://127.0.0.1:8751/a/6.html"), scrapy.Request)
+    note = spider.article_request("http://127.0.0.1:8751/a/6.html", published=listed)
+    assert note == ListedDate(url="http://127.0.0.1:8751/a/6.html", listed_published=listed, site="kontumtv")
+    assert spider._listed_dates  # and kept for the item, should this process parse the page

@@ -111,6 +111,7 @@ FILTERS: list[dict[str, Any]] = [
 PLANS = [(1_000, 50, 32, 20), (5, 50, 32, 20), (5, 50, 32, 0), (5, 1, 10_000, 0), (5, 1, 10_000, 10**9), (1, 1, 1, 20)]
 
 
+@pytest.mark.slow  # every phrase x filter x limit, per plan: seconds each
 @pytest.mark.parametrize(("probe", "per_row", "share", "span"), PLANS)
 def test_newest_first_search_equals_the_plain_query(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, probe: int, per_row: int, share: int, span: int

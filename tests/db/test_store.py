@@ -462,6 +462,23 @@ def test_migrations_downgrade_and_upgrade_again(db_url: str) -> None:
     eng.dispose()
 
 
+def test_known_articles_tell_what_earlier_crawls_stored(db_url: str) -> None:
+    engine = get_engine(db_url, migrate=True)
+    with session_scope(engine) as session:
+        write_batch(session, [record("https://kontumtv.vn/a/1.html", fetched_at=T0)], now=T0)
+        session.add(
+            CrawlRun(spider="kontumtv", started_at=T0 - timedelta(hours=1), finished_at=T0 + timedelta(minutes=5),
+                     status="finished")
+        )  # fmt: skip
+    with KnownArticles(engine) as known:
+        assert known.last_finished_at("kontumtv") is not None
+        assert known.is_stored("https://kontumtv.vn/a/1.html", before=T0 + timedelta(seconds=1))
+        # Stored by the crawl that is running now (first seen after the moment given): not an earlier crawl's.
+        assert not known.is_stored("https://kontumtv.vn/a/1.html", before=T0)
+        assert known.is_stored("https://kontumtv.vn/a/1.html")
+    engine.dispose()
+
+
 def test_the_inferred_year_flag_is_stored(engine: Engine) -> None:
     write(
         engine,

@@ -25,7 +25,13 @@ def test_exact_duplicate_written_while_its_twin_is_uncommitted_on_sqlite_is_an_a
     engine_a, engine_b = get_engine(url), get_engine(url)
     try:
         first = record("https://baogialai.vn/a/1", site="baogialai", title="Cà phê", body=BODY_COFFEE)
-        copy = {**first, "url": "https://kontumtv.vn/b/2", "canonical_url": "https://kontumtv.vn/b/2"}
+        # Another site's copy (a copy on the same site whose URL ranks first would become the article's identity).
+        copy = {
+            **first,
+            "url": "https://kontumtv.vn/b/2",
+            "canonical_url": "https://kontumtv.vn/b/2",
+            "site": "kontumtv",
+        }
         outcome: list[Outcome] = []
         with Session(engine_a) as worker_a, worker_a.begin():
             assert write_batch(worker_a, [first]) == ["stored"]

@@ -60,6 +60,34 @@ def test_declared_charset_honoured_when_it_decodes() -> None:
     assert TEXT in _nfc(text)
 
 
+WESTERN = "<html><head>{meta}<title>São Paulo</title></head><body><p>Feira de São Paulo, três dias.</p></body></html>"
+
+
+def test_the_http_charset_is_a_candidate() -> None:
+    # Windows-1252 bytes with no <meta>: ã (0xE3) is ă in Windows-1258, the fallback. The HTTP header settles it.
+    data = WESTERN.format(meta="").encode("cp1252")
+    assert "Săo Paulo" in decode_html(data)[0]
+    text, encoding = decode_html(data, "windows-1252")
+    assert (encoding, "São Paulo" in text) == ("cp1252", True)
+    # The header outranks the page's <meta>, as in browsers, when both decode the bytes.
+    text, encoding = decode_html(WESTERN.format(meta='<meta charset="windows-1258">').encode("cp1252"), "cp1252")
+    assert (encoding, "São Paulo" in text) == ("cp1252", True)
+
+
+@pytest.mark.parametrize(
+    ("header", "data", "expected"),
+    [
+        ("iso-8859-1", _page("iso-8859-1").encode("utf-8"), "utf-8"),  # a Western default over UTF-8 bytes
+        ("utf-8", _cp1258(_page("windows-1258")), "cp1258"),  # bytes that are not UTF-8
+        ("no-such-charset", _page("utf-8").encode("utf-8"), "utf-8"),  # an unknown name is ignored
+    ],
+)
+def test_the_http_charset_passes_the_same_strict_checks(header: str, data: bytes, expected: str) -> None:
+    text, encoding = decode_html(data, header)
+    assert encoding == expected
+    assert TEXT in _nfc(text)
+
+
 def test_byte_order_mark_wins() -> None:
     text, encoding = decode_html(b"\xef\xbb\xbf" + _page("iso-8859-1").encode("utf-8"))
     assert encoding == "utf-8"

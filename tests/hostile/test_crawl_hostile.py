@@ -23,7 +23,7 @@ from tests.reliability.harness import Crawl, integrity_problems, run_crawl
 CANARY = "TOP-SECRET-XXE-CANARY-8f3a"
 
 # One worker runs the module-scoped crawl once (make test runs with --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("hostile_crawl")
+pytestmark = [pytest.mark.xdist_group("hostile_crawl"), pytest.mark.slow]  # one crawl of the hostile site
 
 
 @dataclass

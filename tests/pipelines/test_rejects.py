@@ -174,7 +174,7 @@ def test_a_normaliser_error_is_kept_as_a_reject(db_url: str, monkeypatch: pytest
         raise RuntimeError("normaliser bug")
 
     crawler, recorder = recorder_for(db_url)
-    monkeypatch.setattr(normalize_stage, "normalize_article", broken)  # a fault injected into one stage
+    monkeypatch.setattr(normalize_stage, "normalize_extracted", broken)  # a fault injected into one stage
     run_with_signals(crawler, [article("https://kontumtv.vn/a/1.html")])
     recorder.spider_closed()
     (row,) = kept(db_url).values()

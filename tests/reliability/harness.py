@@ -97,9 +97,15 @@ def kill9(process: subprocess.Popen[bytes]) -> None:
 
 # --- reading databases ----------------------------------------------------------------------------------------
 
+# Every column that is the article's (not the crawl's: when and by which run it was fetched): two correct crawls of
+# one site store the same values, whatever the order pages and discovery dates arrived in.
 _ARTICLE_COLUMNS = (
-    "url, canonical_url, site, title, lead, body, published_at, published_raw, byline_raw, content_hash, fingerprint"
-)
+    "url", "canonical_url", "site", "title", "lead", "body", "language", "published_at", "published_raw",
+    "published_precision", "published_year_inferred", "part_of_day", "modified_at", "modified_raw", "byline_raw",
+    "source_id", "category", "tags", "images", "content_hash", "fingerprint",
+)  # fmt: skip
+_TEXT_COLUMNS = ("title", "lead", "body")
+_TIME_COLUMNS = ("published_at", "modified_at")
 
 
 def _utc_text(value: Any) -> str | None:
@@ -116,14 +122,36 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
 
 
+def _comparable(row: dict[str, Any], sources: dict[int, str], authors: list[str]) -> dict[str, Any]:
+    """One article's columns in a form equal across SQLite and PostgreSQL (text digests, UTC times, JSON)."""
+    out: dict[str, Any] = {"text": _digest([row[c] for c in _TEXT_COLUMNS])}
+    for column in _ARTICLE_COLUMNS:
+        value = row[column]
+        if column in _TEXT_COLUMNS:
+            continue
+        if column in _TIME_COLUMNS:
+            value = _utc_text(value)
+        elif column == "source_id":
+            column, value = "source", sources.get(value)
+        elif column == "published_year_inferred":
+            value = bool(value)
+        elif isinstance(value, str) and column in ("category", "tags", "images"):
+            value = json.loads(value)  # SQLite returns JSON columns as text through a plain SELECT
+        out[column] = value
+    out["authors"] = tuple(sorted(authors))
+    return out
+
+
 def snapshot(db_url: str) -> dict[str, Any]:
     """What a crawl stored, keyed by canonical URL: every article's content, its authors and its duplicate link
     (as an unordered pair of canonical URLs: which copy came first depends on timing, the relation does not)."""
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT id, {_ARTICLE_COLUMNS}, duplicate_of FROM articles")).all()
-            by_id = {r[0]: r[2] for r in rows}
+            columns = ", ".join(_ARTICLE_COLUMNS)
+            rows = [r._asdict() for r in conn.execute(text(f"SELECT id, {columns}, duplicate_of FROM articles"))]
+            by_id = {r["id"]: r["canonical_url"] for r in rows}
+            sources = dict(conn.execute(text("SELECT id, name FROM sources")).all())
             authors: dict[int, list[str]] = {}
             for article_id, name, role in conn.execute(
                 text("SELECT x.article_id, a.name, x.role FROM article_authors x JOIN authors a ON a.id = x.author_id")
@@ -131,10 +159,12 @@ def snapshot(db_url: str) -> dict[str, Any]:
                 authors.setdefault(article_id, []).append(f"{name}/{role}")
     finally:
         engine.dispose()
-    articles = {
-        r[2]: (*r[1:4], _digest(r[4:7]), _utc_text(r[7]), *r[8:12], tuple(sorted(authors.get(r[0], [])))) for r in rows
-    }
-    pairs = sorted(tuple(sorted((r[2], by_id.get(r[12], f"missing:{r[12]}")))) for r in rows if r[12] is not None)
+    articles = {r["canonical_url"]: _comparable(r, sources, authors.get(r["id"], [])) for r in rows}
+    pairs = sorted(
+        tuple(sorted((r["canonical_url"], by_id.get(r["duplicate_of"], f"missing:{r['duplicate_of']}"))))
+        for r in rows
+        if r["duplicate_of"] is not None
+    )
     return {"articles": articles, "duplicate_pairs": pairs, "count": len(rows)}
 
 
@@ -190,7 +220,9 @@ def diff(expected: Mapping[str, Any], actual: Mapping[str, Any], limit: int = 5)
         out.append(f"{len(extra)} unexpected, e.g. {extra[:limit]}")
     changed = sorted(k for k in set(exp) & set(act) if exp[k] != act[k])
     if changed:
-        out.append(f"{len(changed)} differ, e.g. {[(exp[k], act[k]) for k in changed[:2]]}")
+        fields = sorted({f for k in changed for f in exp[k] if exp[k][f] != act[k].get(f)})
+        examples = [{f: (exp[k][f], act[k].get(f)) for f in fields if exp[k][f] != act[k].get(f)} for k in changed[:2]]
+        out.append(f"{len(changed)} differ in {fields}, e.g. {list(zip(changed[:2], examples, strict=False))}")
     out += lost_duplicate_links(expected["duplicate_pairs"], actual["duplicate_pairs"], limit)
     if expected["count"] != actual["count"]:
         out.append(f"row count {expected['count']} vs {actual['count']}")

@@ -58,8 +58,12 @@ def test_three_workers_crawl_each_page_once_and_match_the_single_process_crawl(
         hits = [hit.target for hit in server.access_log[mark:]]
 
     stats = [json.loads((tmp_path / f"worker{i}.json").read_text(encoding="utf-8")) for i in range(WORKERS)]
-    # Really distributed: the shared scheduler was used, and more than one worker downloaded articles.
-    assert all(s.get("scheduler/enqueued/redis", 0) + s.get("scheduler/dequeued/redis", 0) > 0 for s in stats)
+    # Really distributed: the shared scheduler was used, and more than one worker downloaded articles. Not every
+    # worker need get work: one that starts last finds its start pages already taken (the shared dupefilter) and,
+    # polling the shared queue on Scrapy's 5 s heartbeat, may find it drained by the others each time; it then
+    # closes after INGEST_REDIS_MAX_IDLE with nothing done, which is correct.
+    used = [s.get("scheduler/enqueued/redis", 0) + s.get("scheduler/dequeued/redis", 0) for s in stats]
+    assert sum(1 for n in used if n > 0) >= 2, used
     assert sum(1 for s in stats if s.get("ingest/stored", 0) + s.get("ingest/duplicate_near", 0) > 0) >= 2, stats
 
     # No page fetched twice. robots.txt is the exception by design: each worker process reads it for itself.

@@ -100,10 +100,12 @@ def test_reset_deletes_queue_and_dupefilter(redis_srv: RedisServer) -> None:
     queue, seen = distributed.queue_keys("wiring")
     client.zadd(queue, {b"x": 0})
     client.sadd(seen, b"fp")
+    client.hset(distributed.listed_dates_key("wiring"), "http://x/a.html", "{}")
     client.set("other:key", b"kept")
     assert distributed.main(["reset", "wiring", "--redis-url", redis_srv.url]) == 0
     assert not client.exists(queue)
     assert not client.exists(seen)
+    assert not client.exists(distributed.listed_dates_key("wiring"))
     assert client.get("other:key") == b"kept"
     client.close()
 

@@ -58,7 +58,7 @@ def test_kill9_at_random_moments_then_rerun_equals_the_uninterrupted_crawl(
         # The moment: after a random number of article downloads (0 = during start-up), plus a random few ms.
         after = rng.randrange(0, total)
         process = start_crawl("kontumtv", db_url, f"start_url={small_site.base}", log=tmp_path / f"trial{trial}.log")
-        _wait_for(lambda: small_site.article_hits(mark) >= after or process.poll() is not None, timeout=60)  # noqa: B023
+        _wait_for(lambda: small_site.article_hits(mark) >= after or process.poll() is not None, timeout=180)  # noqa: B023
         time.sleep(rng.random() * 0.05)
         if process.poll() is None:
             killed_mid_crawl += 1
@@ -86,7 +86,7 @@ def test_sqlite_locked_by_a_concurrent_writer_or_reader_is_absorbed(
         "kontumtv", db_url, f"start_url={small_site.base}", log=tmp_path / "crawl.log",
         INGEST_STORE_BATCH_SIZE="5", INGEST_STATS_FILE=str(tmp_path / "stats.json"),
     )  # fmt: skip
-    assert _wait_for(lambda: small_site.article_hits(mark) >= 5, timeout=60)
+    assert _wait_for(lambda: small_site.article_hits(mark) >= 5, timeout=180)
     other = sqlite3.connect(db_path, isolation_level=None)
     if other_is == "writer":
         other.execute("BEGIN IMMEDIATE")  # the write lock: every write of the crawl now waits for it
@@ -114,7 +114,7 @@ def test_postgres_restart_mid_crawl_retries_or_fails_loudly(small_site: Referenc
             "kontumtv", db_url, f"start_url={small_site.base}", log=log,
             INGEST_STORE_BATCH_SIZE="5", CONCURRENT_REQUESTS_PER_DOMAIN="1", DOWNLOAD_DELAY="0.05",
         )  # fmt: skip
-        assert _wait_for(lambda: small_site.article_hits(mark) >= 10, timeout=60)
+        assert _wait_for(lambda: small_site.article_hits(mark) >= 10, timeout=180)
         pg.stop("fast")  # connections are cut, new ones refused
         time.sleep(1.5)
         pg.start()
@@ -154,7 +154,7 @@ def test_killed_distributed_worker_is_recovered_by_reset_and_rerun(
         )
         for i in range(2)
     ]
-    assert _wait_for(lambda: small_site.article_hits(mark) >= 15, timeout=60)
+    assert _wait_for(lambda: small_site.article_hits(mark) >= 15, timeout=180)
     kill9(workers[0])
     assert workers[1].wait(120) == 0, (tmp_path / "w1.log").read_text()[-3000:]
 

@@ -52,6 +52,7 @@ def test_crawl_never_prints_or_records_the_database_password(pg_server: Postgres
         assert PASSWORD not in result.output
 
 
+@pytest.mark.slow  # a crawl
 def test_unreachable_database_error_is_loud_and_hides_the_password(tmp_path: Path) -> None:
     db_url = f"postgresql+psycopg://ingest:{PASSWORD}@127.0.0.1:1/news"
     with FixtureServer(generated=3) as server:
@@ -122,6 +123,7 @@ def _listening_addresses(pid: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # a server process
 def test_fixture_server_process_listens_on_loopback_only() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest.demo.server", "--port", "0", "--stop-on-eof"],
