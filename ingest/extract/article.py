@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,7 +40,7 @@ from ingest.extract.tree import ancestor as _ancestor
 from ingest.extract.tree import in_chrome as _in_chrome
 from ingest.extract.tree import inside as _inside
 from ingest.normalize import ParsedDate, find_dateline, parse_byline, search_key
-from ingest.normalize.bylines import person_shaped
+from ingest.normalize.bylines import person_shaped, split_date_tail
 
 log = logging.getLogger(__name__)
 
@@ -232,18 +232,21 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
         # A repeated headline (as displayed or as in the metadata), sapo or date stamp at the top of the container
         # (OneCMS, VNPT, MEDIATECH, WordPress themes) is not body text.
-        blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+        stamped: list[str] = []
+        blocks = body_mod.drop_top_repeats(blocks, repeats, _top_stamp(stamped))
         blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_signature)
         out.body = "\n\n".join(b.text for b in blocks) or None
         if tail_byline:
             html_byline = tail_byline
+        elif html_byline is None and stamped:
+            html_byline = stamped[0]  # the byline printed with the date above the text
 
     if len(out.body or "") < fallback_mod.FALLBACK_BELOW:
         # Nothing or too little from the body finder: the generic text-density extraction gets a go.
-        dense, dense_byline = _fallback_body(utf8, repeats)
+        dense, dense_byline, dense_stamped = _fallback_body(utf8, repeats)
         if dense and len(dense) > len(out.body or ""):
             out.body, out.fallback_body = dense, True
-            html_byline = dense_byline or html_byline
+            html_byline = dense_byline or html_byline or dense_stamped
 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
@@ -272,21 +275,56 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
     return out
 
 
-def _fallback_body(utf8: bytes, repeats: list[str]) -> tuple[str | None, str | None]:
-    """The body and trailing byline by text density (``ingest.extract.fallback``), cleaned as the primary body is.
+def _fallback_body(utf8: bytes, repeats: list[str]) -> tuple[str | None, str | None, str | None]:
+    """The body, its trailing byline and a byline printed with the date above it, by text density
+    (``ingest.extract.fallback``), cleaned as the primary body is.
 
     The page is parsed again: the first tree's container was cleaned in place by the body finder, which may be
     what lost the text (rare pages only, so the second parse costs little overall).
     """
     root = parse(utf8)
     if root is None:
-        return None, None
+        return None, None, None
     lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
     blocks = body_mod.strip_boilerplate_blocks(fallback_mod.density_blocks(root))
-    blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+    stamped: list[str] = []
+    blocks = body_mod.drop_top_repeats(blocks, repeats, _top_stamp(stamped))
     blocks, byline = body_mod.take_trailing_byline(blocks, root, _is_signature)
     blocks = fallback_mod.trim_after(blocks)
-    return "\n\n".join(b.text for b in blocks) or None, byline
+    return "\n\n".join(b.text for b in blocks) or None, byline, (stamped[0] if stamped else None)
+
+
+def _top_stamp(found: list[str]) -> Callable[[str], bool]:
+    """What ``drop_top_repeats`` drops besides repeats: a date stamp, or a byline printed with its date on one line
+    ("AN AN - VŨ LINH Thứ tư, 17/04/2024 06:23 (GMT+7)"), whose byline is appended to ``found``."""
+
+    def is_stamp(text: str) -> bool:
+        if dates_mod.is_date_line(text):
+            return True
+        byline = byline_with_date(text)
+        if byline is None:
+            return False
+        found.append(byline)
+        return True
+
+    return is_stamp
+
+
+def byline_with_date(text: str) -> str | None:
+    """The byline of a short line that is names then a date stamp ("Ngọc Chí - 22:08, 02/09/2023"), else None.
+
+    Every name must read as a person's (``person_shaped``): a section or an outlet beside a date is not a byline.
+    """
+    if len(text) > 120:
+        return None
+    head, tail = split_date_tail(text)
+    if not head or not tail or not dates_mod.is_date_line(tail):
+        return None
+    try:
+        names = parse_byline(head).names
+    except Exception:  # a normaliser bug must not lose the page
+        return None
+    return head if names and all(person_shaped(n) for n in names) else None
 
 
 def _base_url(root: HtmlElement, url: str) -> str:
