@@ -21,6 +21,7 @@ from lxml.html import HtmlElement
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
 from ingest.extract import fallback as fallback_mod
+from ingest.extract import lead as lead_mod
 from ingest.extract import title as title_mod
 from ingest.extract.decode import decode_page
 from ingest.extract.legacy import detect_legacy_font
@@ -80,30 +81,6 @@ class Extracted:
     fallback_body: bool = False
 
 
-_LEAD_SELECTORS = (
-    "[data-role=sapo]",
-    "[data-slot=sapo]",
-    ".detail-sapo",
-    "p.description",
-    ".article__sapo",
-    ".cms-desc",
-    "p.sc-longform-header-sapo",
-    ".content-reply p.reply",
-    "h2.Lead",
-    "h2.pHead",
-    ".sapo_detail",
-    ".sapo-detail",
-    "p.sapo",
-    "h2.sapo",
-    ".detail-desc",
-    ".baiviet-head-noidung",
-    ".content-detail-sapo",
-    ".article-sapo",
-    ".sapo",
-    ".lead",
-    ".summary",
-    ".entry-summary",
-)
 _AUTHOR_SELECTORS = (
     "[data-role=author]",
     ".detail-author .name",
@@ -207,8 +184,17 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     out.modified_raw = dates_mod.modified_raw(meta)
 
-    lead_el = _lead_element(root, selectors.get("lead"), container, hay)
-    out.lead = text_of(lead_el) if lead_el is not None else None
+    out.lead, lead_el = lead_mod.find_lead(
+        root,
+        title_el=title_el,
+        container=container,
+        meta=meta,
+        url=url,
+        titles=[v for v in (title, *title_mod.meta_titles(meta, url)) if v],
+        selector=selectors.get("lead"),
+        hay=hay,
+        is_stamp=lambda text: dates_mod.is_date_line(text) or byline_with_date(text) is not None,
+    )
 
     html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
     if html_byline is None and title_el is not None:
@@ -247,6 +233,10 @@ def _extract(html: bytes | str, url: str, *, fetched_at: datetime | None, site: 
         if dense and len(dense) > len(out.body or ""):
             out.body, out.fallback_body = dense, True
             html_byline = dense_byline or html_byline or dense_stamped
+
+    if not out.body and out.lead and lead_el is not None:
+        # The sapo is all the text there is (a video or photo page): it is the body, not a lead over nothing.
+        out.body, out.lead = out.lead, None
 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
@@ -332,28 +322,6 @@ def _base_url(root: HtmlElement, url: str) -> str:
     base = root.find(".//base")
     href = base.get("href") if base is not None else None
     return href.strip() if href and href.strip().startswith("http") else url
-
-
-# --- lead -----------------------------------------------------------------------------------------------------
-
-
-def _lead_element(
-    root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
-) -> HtmlElement | None:
-    outside: HtmlElement | None = None
-    for css in ((selector,) if selector else ()) + _LEAD_SELECTORS:
-        for el in select(root, css, hay):
-            if container is not None and (el is container or _inside(container, el)):
-                continue
-            text = text_of(el)
-            if len(text) < 20 or _in_chrome(el):
-                continue
-            if container is None or _inside(el, container):
-                return el
-            outside = outside if outside is not None else el
-        if outside is not None:
-            return outside
-    return None
 
 
 # --- byline ---------------------------------------------------------------------------------------------------
