@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -299,6 +300,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
 
 
 _MAX_CARD_CHARS = 800
+_MAX_CARD_ELEMENTS = 40
 _HEADLINE_WORDS = 5
 _CARD_TAGS = frozenset({"article", "div", "section", "aside", "figure", "li", "table"})
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
@@ -313,6 +315,8 @@ def is_story_card(el: HtmlElement) -> bool:
     with a linked name), the box holds a picture or that line is a heading, and at most one other line follows
     (the teaser's sapo).
     """
+    if el.tag != "article" and sum(1 for _ in islice(el.iter(), _MAX_CARD_ELEMENTS + 1)) > _MAX_CARD_ELEMENTS:
+        return False  # a big box is no teaser (and its text would cost to measure)
     text = text_of(el)
     if len(text) > _MAX_CARD_CHARS:
         return False

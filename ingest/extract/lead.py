@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 from lxml.html import HtmlElement
 
@@ -73,10 +74,12 @@ _BOLD = frozenset({"b", "strong"})
 _MIN_SELECTOR_LEAD = 20  # a known sapo element
 _MIN_LEAD = 40  # a block read without a known class
 _MAX_LEAD = 1500
+_MAX_STAMP = 120  # a date or byline line is no longer
 _MAX_BLOCKS = 10  # text blocks looked at after the headline
 _MAX_ELEMENTS = 600
 _AGREE = 50  # characters of the description that must agree with a displayed block
 _HEADLINE_WORDS = 5  # a link this long is a story's headline
+_CARD_ELEMENTS = 40
 
 
 def find_lead(
@@ -99,16 +102,17 @@ def find_lead(
     stamp = is_stamp or (lambda _text: False)
     title_keys = {_key(t) for t in titles if t}
     description = _description(meta)
-    blurb = description is not None and is_site_blurb(description, meta, url, titles)
+    names, title_words = site_words(url, meta), _title_words(titles)
+    blurb = description is not None and _blurb(description, names, title_words)
 
     def acceptable(el: HtmlElement, text: str, minimum: int) -> bool:
-        if not minimum <= len(text) <= _MAX_LEAD or _key(text) in title_keys or stamp(text):
+        if not minimum <= len(text) <= _MAX_LEAD or _shut_away(el, title_el):
+            return False
+        if _key(text) in title_keys or (len(text) <= _MAX_STAMP and stamp(text)):
             return False
         if blurb and description is not None and _agrees(text, description):
             return False  # the site's description printed in the sapo slot
-        if is_site_blurb(text, meta, url, titles):
-            return False
-        return not _shut_away(el, title_el)
+        return not _blurb(text, names, title_words)
 
     for css in ((selector,) if selector else ()) + LEAD_SELECTORS:
         outside: HtmlElement | None = None
@@ -146,7 +150,10 @@ def _after_headline(
     blocks = [
         (el, text, in_body)
         for el, text, in_body in _blocks_after(title_el, container)
-        if len(text) >= _MIN_LEAD and not stamp(text) and _link_share(el, text) <= 0.5 and not in_chrome(el)
+        if len(text) >= _MIN_LEAD
+        and not (len(text) <= _MAX_STAMP and stamp(text))
+        and _link_share(el, text) <= 0.5
+        and not in_chrome(el)
     ]
     for i, (el, text, in_body) in enumerate(blocks):
         following = blocks[i + 1][0] if i + 1 < len(blocks) else None
@@ -263,11 +270,22 @@ def _shut_away(el: HtmlElement, title_el: HtmlElement | None) -> bool:
             own = False  # from here up, the boxes hold the headline too
         if own and (_NOT_LEAD_BOX.search(attrs_of(node)) or node.tag == "li"):
             return True
-        if own and depth < 4 and len(text_of(node)) <= len(text_of(el)) + 300 and _teaser_box(node, el):
+        if (
+            own
+            and depth < 4
+            and _small(node)
+            and len(text_of(node)) <= len(text_of(el)) + 300
+            and _teaser_box(node, el)
+        ):
             return True
         node = node.getparent()
         depth += 1
     return False
+
+
+def _small(node: HtmlElement) -> bool:
+    """At most a few dozen elements: a teaser card's size (measuring a big wrapper's text would cost)."""
+    return sum(1 for _ in islice(node.iter(), _CARD_ELEMENTS + 1)) <= _CARD_ELEMENTS
 
 
 def _teaser_box(box: HtmlElement, el: HtmlElement) -> bool:
@@ -405,16 +423,23 @@ def is_site_blurb(text: str, meta: Meta, url: str, titles: list[str]) -> bool:
     It names the site (its host or ``og:site_name``) and shares almost no word with the headline, or it is a list
     of keywords (short comma-separated phrases, no sentence).
     """
+    return _blurb(text, site_words(url, meta), _title_words(titles))
+
+
+def _title_words(titles: list[str]) -> set[str]:
+    words: set[str] = set()
+    for title in titles:
+        words |= _content_words(title)
+    return words
+
+
+def _blurb(text: str, names: set[str], title_words: set[str]) -> bool:
     pieces = [p.strip() for p in text.split(",")]
     if len(pieces) >= 4 and all(0 < len(p.split()) <= 4 for p in pieces) and not text.rstrip().endswith((".", "!")):
         return True  # "khoa học, tạp chí, tin tức, sức khỏe": a keywords line
-    names = site_words(url, meta)
     folded = fold(text).replace(" ", "")
     if not names or not any(n in folded for n in names):
         return False
-    title_words: set[str] = set()
-    for title in titles:
-        title_words |= _content_words(title)
     return len(_content_words(text) & title_words) < 2
 
 
@@ -427,10 +452,7 @@ def _own_description(description: str, root: HtmlElement, titles: list[str]) -> 
     """
     if len(description) < 60 or len(description.split()) < 10 or not _SENTENCE_END.search(description):
         return False  # a section's blurb ("Tin tức mới nhất về kinh tế, tin thị trường, ...") is no sentence
-    title_words: set[str] = set()
-    for title in titles:
-        title_words |= _content_words(title)
-    if len(_content_words(description) & title_words) < 2:
+    if len(_content_words(description) & _title_words(titles)) < 2:
         return False
     body = root.find(".//body")
     shown = _key(text_of(body if body is not None else root))
