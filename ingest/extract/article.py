@@ -41,7 +41,7 @@ from ingest.extract.tree import ancestor as _ancestor
 from ingest.extract.tree import in_chrome as _in_chrome
 from ingest.extract.tree import inside as _inside
 from ingest.normalize import ParsedDate, find_dateline, parse_byline, search_key
-from ingest.normalize.bylines import person_shaped, split_date_tail
+from ingest.normalize.bylines import person_shaped, split_date_tail, strip_titles
 
 log = logging.getLogger(__name__)
 
@@ -456,7 +456,7 @@ def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta
             printed = {search_key(n) for n in parse_byline(html_byline).names}
         except Exception:  # a normaliser bug must not lose the byline
             printed = set()
-        listed = {search_key(n) for n in structured}
+        listed = {search_key(strip_titles(n)) for n in structured}  # "BS. Lan Anh" names the printed "Lan Anh"
         if printed and printed < listed:
             return " - ".join(structured)
         return html_byline

@@ -6,6 +6,7 @@ generic rules can pass it. Nothing in the code knows these files.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,21 @@ def test_titled_person_after_theo_is_an_author_not_a_source() -> None:
 def test_title_prefix_before_a_byline_beside_the_date() -> None:
     _, norm = _run("byline_title_prefix.html")  # <span>DS. NGUYỄN BÁ HUY CƯỜNG</span> <span>20/12/2012 16:10</span>
     assert norm["authors"] == ["Nguyễn Bá Huy Cường"]
+
+
+def test_titled_structured_authors_name_the_printed_signature_and_more() -> None:
+    # JSON-LD lists "BS. Lan Anh" (the printed "Lan Anh" with a title) and a second author: the list wins.
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "x",
+        "author": [{"@type": "Person", "name": "BS. Lan Anh"}, {"@type": "Person", "name": "Trần Bình"}],
+    }
+    html = (CLASSES / "body_signature_then_teaser_box.html").read_text(encoding="utf-8")
+    html = html.replace("Bác sĩ Nguyễn Trung Cấp", "Lan Anh")
+    html = html.replace("</title>", f'</title><script type="application/ld+json">{json.dumps(data)}</script>')
+    _, norm = _run("", html=html)
+    assert norm["authors"] == ["Lan Anh", "Trần Bình"]
 
 
 # --- a byline glued to a date on one line ----------------------------------------------------------------------------
