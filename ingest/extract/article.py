@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from lxml.html import HtmlElement
 from ingest.extract import body as body_mod
 from ingest.extract import dates as dates_mod
 from ingest.extract import fallback as fallback_mod
+from ingest.extract import lead as lead_mod
 from ingest.extract import title as title_mod
 from ingest.extract.decode import decode_page
 from ingest.extract.legacy import detect_legacy_font
@@ -40,7 +41,7 @@ from ingest.extract.tree import ancestor as _ancestor
 from ingest.extract.tree import in_chrome as _in_chrome
 from ingest.extract.tree import inside as _inside
 from ingest.normalize import ParsedDate, find_dateline, parse_byline, search_key
-from ingest.normalize.bylines import person_shaped
+from ingest.normalize.bylines import person_shaped, split_date_tail, strip_titles
 
 log = logging.getLogger(__name__)
 
@@ -82,30 +83,6 @@ class Extracted:
     fallback_body: bool = False
 
 
-_LEAD_SELECTORS = (
-    "[data-role=sapo]",
-    "[data-slot=sapo]",
-    ".detail-sapo",
-    "p.description",
-    ".article__sapo",
-    ".cms-desc",
-    "p.sc-longform-header-sapo",
-    ".content-reply p.reply",
-    "h2.Lead",
-    "h2.pHead",
-    ".sapo_detail",
-    ".sapo-detail",
-    "p.sapo",
-    "h2.sapo",
-    ".detail-desc",
-    ".baiviet-head-noidung",
-    ".content-detail-sapo",
-    ".article-sapo",
-    ".sapo",
-    ".lead",
-    ".summary",
-    ".entry-summary",
-)
 _AUTHOR_SELECTORS = (
     "[data-role=author]",
     ".detail-author .name",
@@ -215,8 +192,17 @@ def _extract(
         chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     out.modified_raw = dates_mod.modified_raw(meta)
 
-    lead_el = _lead_element(root, selectors.get("lead"), container, hay)
-    out.lead = text_of(lead_el) if lead_el is not None else None
+    out.lead, lead_el = lead_mod.find_lead(
+        root,
+        title_el=title_el,
+        container=container,
+        meta=meta,
+        url=url,
+        titles=[v for v in (title, *title_mod.meta_titles(meta, url)) if v],
+        selector=selectors.get("lead"),
+        hay=hay,
+        is_stamp=lambda text: dates_mod.is_date_line(text) or byline_with_date(text) is not None,
+    )
 
     html_byline, byline_els = _byline_elements(root, selectors.get("byline"), container, hay)
     if html_byline is None and title_el is not None:
@@ -240,18 +226,25 @@ def _extract(
         blocks = body_mod.strip_boilerplate_blocks(body_mod.blocks_of(container))
         # A repeated headline (as displayed or as in the metadata), sapo or date stamp at the top of the container
         # (OneCMS, VNPT, MEDIATECH, WordPress themes) is not body text.
-        blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+        stamped: list[str] = []
+        blocks = body_mod.drop_top_repeats(blocks, repeats, _top_stamp(stamped))
         blocks, tail_byline = body_mod.take_trailing_byline(blocks, container, _is_signature)
         out.body = "\n\n".join(b.text for b in blocks) or None
         if tail_byline:
             html_byline = tail_byline
+        elif html_byline is None and stamped:
+            html_byline = stamped[0]  # the byline printed with the date above the text
 
     if len(out.body or "") < fallback_mod.FALLBACK_BELOW:
         # Nothing or too little from the body finder: the generic text-density extraction gets a go.
-        dense, dense_byline = _fallback_body(utf8, repeats)
+        dense, dense_byline, dense_stamped = _fallback_body(utf8, repeats)
         if dense and len(dense) > len(out.body or ""):
             out.body, out.fallback_body = dense, True
-            html_byline = dense_byline or html_byline
+            html_byline = dense_byline or html_byline or dense_stamped
+
+    if not out.body and out.lead and lead_el is not None:
+        # The sapo is all the text there is (a video or photo page): it is the body, not a lead over nothing.
+        out.body, out.lead = out.lead, None
 
     out.authors_hint = _structured_authors(meta, site_words(url, meta))
     out.byline_raw = _reconcile_byline(html_byline, out.authors_hint, meta, url)
@@ -280,21 +273,56 @@ def _extract(
     return out
 
 
-def _fallback_body(utf8: bytes, repeats: list[str]) -> tuple[str | None, str | None]:
-    """The body and trailing byline by text density (``ingest.extract.fallback``), cleaned as the primary body is.
+def _fallback_body(utf8: bytes, repeats: list[str]) -> tuple[str | None, str | None, str | None]:
+    """The body, its trailing byline and a byline printed with the date above it, by text density
+    (``ingest.extract.fallback``), cleaned as the primary body is.
 
     The page is parsed again: the first tree's container was cleaned in place by the body finder, which may be
     what lost the text (rare pages only, so the second parse costs little overall).
     """
     root = parse(utf8)
     if root is None:
-        return None, None
+        return None, None, None
     lxml.etree.strip_elements(root, "script", "style", "noscript", "template", "svg", with_tail=False)
     blocks = body_mod.strip_boilerplate_blocks(fallback_mod.density_blocks(root))
-    blocks = body_mod.drop_top_repeats(blocks, repeats, dates_mod.is_date_line)
+    stamped: list[str] = []
+    blocks = body_mod.drop_top_repeats(blocks, repeats, _top_stamp(stamped))
     blocks, byline = body_mod.take_trailing_byline(blocks, root, _is_signature)
     blocks = fallback_mod.trim_after(blocks)
-    return "\n\n".join(b.text for b in blocks) or None, byline
+    return "\n\n".join(b.text for b in blocks) or None, byline, (stamped[0] if stamped else None)
+
+
+def _top_stamp(found: list[str]) -> Callable[[str], bool]:
+    """What ``drop_top_repeats`` drops besides repeats: a date stamp, or a byline printed with its date on one line
+    ("AN AN - VŨ LINH Thứ tư, 17/04/2024 06:23 (GMT+7)"), whose byline is appended to ``found``."""
+
+    def is_stamp(text: str) -> bool:
+        if dates_mod.is_date_line(text):
+            return True
+        byline = byline_with_date(text)
+        if byline is None:
+            return False
+        found.append(byline)
+        return True
+
+    return is_stamp
+
+
+def byline_with_date(text: str) -> str | None:
+    """The byline of a short line that is names then a date stamp ("Ngọc Chí - 22:08, 02/09/2023"), else None.
+
+    Every name must read as a person's (``person_shaped``): a section or an outlet beside a date is not a byline.
+    """
+    if len(text) > 120:
+        return None
+    head, tail = split_date_tail(text)
+    if not head or not tail or not dates_mod.is_date_line(tail):
+        return None
+    try:
+        names = parse_byline(head).names
+    except Exception:  # a normaliser bug must not lose the page
+        return None
+    return head if names and all(person_shaped(n) for n in names) else None
 
 
 def _base_url(root: HtmlElement, url: str) -> str:
@@ -302,28 +330,6 @@ def _base_url(root: HtmlElement, url: str) -> str:
     base = root.find(".//base")
     href = base.get("href") if base is not None else None
     return href.strip() if href and href.strip().startswith("http") else url
-
-
-# --- lead -----------------------------------------------------------------------------------------------------
-
-
-def _lead_element(
-    root: HtmlElement, selector: str | None, container: HtmlElement | None, hay: Haystack
-) -> HtmlElement | None:
-    outside: HtmlElement | None = None
-    for css in ((selector,) if selector else ()) + _LEAD_SELECTORS:
-        for el in select(root, css, hay):
-            if container is not None and (el is container or _inside(container, el)):
-                continue
-            text = text_of(el)
-            if len(text) < 20 or _in_chrome(el):
-                continue
-            if container is None or _inside(el, container):
-                return el
-            outside = outside if outside is not None else el
-        if outside is not None:
-            return outside
-    return None
 
 
 # --- byline ---------------------------------------------------------------------------------------------------
@@ -458,7 +464,7 @@ def _reconcile_byline(html_byline: str | None, structured: list[str], meta: Meta
             printed = {search_key(n) for n in parse_byline(html_byline).names}
         except Exception:  # a normaliser bug must not lose the byline
             printed = set()
-        listed = {search_key(n) for n in structured}
+        listed = {search_key(strip_titles(n)) for n in structured}  # "BS. Lan Anh" names the printed "Lan Anh"
         if printed and printed < listed:
             return " - ".join(structured)
         return html_byline

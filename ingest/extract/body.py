@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -268,7 +269,7 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
             continue
         attrs = attrs_of(el)
         boiler = bool(attrs and boiler_attr(attrs)) or (el.get("type") or "").lower() == "relatednewsbox"
-        boiler = boiler or (tag == "article" and is_story_card(el))
+        boiler = boiler or (tag in _CARD_TAGS and is_story_card(el))
         if boiler and not _holds_most_text(el, container, container_chars):
             doomed.append(el)
     for el in doomed:
@@ -299,20 +300,52 @@ def clean_container(container: HtmlElement, *, base_url: str) -> list[dict[str, 
 
 
 _MAX_CARD_CHARS = 800
+_MAX_CARD_ELEMENTS = 40
 _HEADLINE_WORDS = 5
+_CARD_TAGS = frozenset({"article", "div", "section", "aside", "figure", "li", "table"})
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 
 def is_story_card(el: HtmlElement) -> bool:
-    """An ``<article>`` inside the article: an embedded teaser of another story (its headline as a link, perhaps a
-    picture and a sapo), whatever its classes. Short, and led by a headline-long link."""
+    """An embedded teaser of another story inside the article (its headline as a link, perhaps a picture and a
+    sapo), whatever its classes. Short, and led by a headline-long link.
+
+    An ``<article>`` needs no more. Any other box (``div``, ``section``, ...) must show the teaser's shape too:
+    the link fills its own line (a heading, or a block that is only the link: not a paragraph that merely starts
+    with a linked name), the box holds a picture or that line is a heading, and at most one other line follows
+    (the teaser's sapo).
+    """
+    if el.tag != "article" and sum(1 for _ in islice(el.iter(), _MAX_CARD_ELEMENTS + 1)) > _MAX_CARD_ELEMENTS:
+        return False  # a big box is no teaser (and its text would cost to measure)
     text = text_of(el)
     if len(text) > _MAX_CARD_CHARS:
         return False
     for link in el.iter("a"):
         words = text_of(link).split()
-        if words:
-            return len(words) >= _HEADLINE_WORDS and bool((link.get("href") or "").strip("#/ "))
+        if not words:
+            continue
+        if len(words) < _HEADLINE_WORDS or not (link.get("href") or "").strip("#/ "):
+            return False
+        return el.tag == "article" or _teaser_shape(el, link)
     return False
+
+
+def _teaser_shape(box: HtmlElement, link: HtmlElement) -> bool:
+    line = link
+    while line is not box and line.tag not in _BLOCKS_BUT_BR:
+        parent = line.getparent()
+        if parent is None:
+            return False
+        line = parent
+    if line is box or text_of(line) != text_of(link):
+        return False  # the link shares its line with other words: a sentence of the text
+    pictured = any(True for _ in box.iter("img", "picture"))
+    if not (pictured or line.tag in _HEADINGS):
+        return False
+    rest = squash(text_of(box).replace(text_of(link), "", 1))
+    return len(rest) <= _MAX_CARD_CHARS // 2 and not any(
+        len(text_of(h)) > 0 and h is not line for h in box.iter(*_HEADINGS)
+    )
 
 
 def _caption_after(img: HtmlElement) -> str | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ingest.normalize.text import clean_text, normalize_text, search_key
 
-__all__ = ["Byline", "parse_byline"]
+__all__ = ["Byline", "parse_byline", "person_shaped", "split_date_tail", "strip_titles"]
 
 
 @dataclass(slots=True)
@@ -117,13 +117,27 @@ _ROLE_LOOKUP = [(re.compile(rf"(?:{p})", re.IGNORECASE), roles) for p, roles in 
 
 # Person prefixes: a short role word or an academic/professional title before a name.
 _PERSON_ROLE = {"ctv": "contributor", "pv": "reporter", "btv": "editor", "phóng viên": "reporter"}
+# Titles printed before a name: academic, professional, honorary and military (VIETNAMESE.md). They are never part
+# of the name. One lexicon serves every place a name is read (bylines, structured authors, "Theo <person>", the
+# byline beside the date, the signature at the end of the body): see :func:`strip_titles`.
+# Abbreviations, longest first where one is the start of another; any case, with or without a dot, chained with
+# dots, commas, hyphens or spaces ("PGS.TS.BS", "ThS.BSCKII", "GS, TS", "PGS-TS"). None of them is a Vietnamese
+# syllable (no vowel), so a name is never read as one.
+_TITLE_ABBREVIATIONS = (
+    r"pgs|gs|tskh|ts|ths|bsck(?:ii|i|1|2)?|bsnt|bs|ck(?:ii|i|1|2)|dsck(?:ii|i|1|2)?|ds|kts|ks|ls|ncs|cn|nsưt|nsnd|ns"
+    r"|ttưt|ttnd|ngưt|ngnd|nb|ys"
+)
+# The same titles written out, any case ("Bác sĩ", "BÁC SỸ CHUYÊN KHOA II", "Phó giáo sư", "Nghệ sĩ nhân dân").
+_TITLE_WORDS = (
+    r"phó giáo sư|giáo sư|tiến s[ĩỹ](?: khoa học)?|thạc s[ĩỹ]"
+    r"|(?:bác|dược) s[ĩỹ](?: (?:chuyên khoa|ck)\.? ?(?:cấp )?(?:ii|i|1|2)\b)?(?: nội trú)?|y s[ĩỹ]"
+    r"|kỹ sư|kĩ sư|kiến trúc sư|luật sư|cử nhân|nghiên cứu sinh"
+    r"|nhà báo|nhà thơ|nhà văn|nhà nghiên cứu|nhà sử học|nhà giáo(?: nhân dân| ưu tú)?|nhiếp ảnh gia"
+    r"|nhạc s[ĩỹ]|họa s[ĩỹ]|hoạ s[ĩỹ]|nghệ s[ĩỹ](?: nhân dân| ưu tú)?|thầy thuốc (?:nhân dân|ưu tú)|lương y"
+    r"|(?:đại|thượng|trung|thiếu) (?:tướng|tá|úy|uý)|đại tướng"
+)
 _TITLES = re.compile(
-    r"^(?:(?:pgs|gs|ts|ths|bs|bsck[i12]*|ck[i12]+|ks|ls|ns|nsưt|nsnd|đại tá|thượng tá|trung tá|thiếu tá|nhà báo|nhà thơ"
-    r"|nhà văn"
-    # the same titles written out ("Bác sĩ Nguyễn Trung Cấp", "Phó giáo sư, Tiến sĩ ...")
-    r"|phó giáo sư|giáo sư|tiến s[ĩỹ]|thạc s[ĩỹ]|bác s[ĩỹ](?: chuyên khoa (?:i{1,2}|[12]))?|dược s[ĩỹ]|kỹ sư|kĩ sư"
-    r"|luật sư|nghệ s[ĩỹ] (?:nhân dân|ưu tú)|thầy thuốc (?:nhân dân|ưu tú)|lương y|nhà nghiên cứu|nhà giáo)"
-    r"(?:\.\s*|\s*,\s*|\s+))+",
+    rf"^(?:(?:{_TITLE_ABBREVIATIONS})(?:\s*[.,:/\-–]\s*|\s+)|(?:{_TITLE_WORDS})(?:\s*[.,:]\s*|\s+))+",
     re.IGNORECASE,
 )
 _PERSON_PREFIX = re.compile(r"^(ctv|pv|btv|phóng viên)\.?\s+(?=\S)", re.IGNORECASE)
@@ -131,7 +145,12 @@ _GROUP = re.compile(r"^(?:nhóm\s+(?:pv|phóng viên|ctv)|pv\s+nhóm\b|pv$|ctv$|
 
 _SOURCE_LEAD = re.compile(r"(?:^|(?<=[\s|\-–(/]))(theo|nguồn|source)\s*:?\s+", re.IGNORECASE)
 # A time or date glued to the byline, and everything after it (the separators before it are trimmed separately).
-_DATE_TAIL = re.compile(r"(?<!\d)(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}).*$", re.S)
+# A weekday printed before the date goes with it ("AN AN - VŨ LINH Thứ tư, 17/04/2024 06:23"): it is not a name.
+_DATE_TAIL = re.compile(
+    r"(?:(?<![^\W\d_])(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|cn|t[2-7])\s*[,\-–|]?\s*(?=\d))?"
+    r"(?<!\d)(?:\d{1,2}\s*[:h]\s*\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}).*$",
+    re.S | re.IGNORECASE,
+)
 _SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[,;]\s*|\s+(?:và|&)\s+|\s*\|\s*|\s+[–—]|[–—]\s+")
 # Separator characters trimmed from the ends (str.strip, not a regex: "[...]+$" is quadratic on long runs).
 _LINE_TAIL = " \t\n|/,;-–—•"
@@ -220,7 +239,7 @@ def person_shaped(text: str) -> bool:
     starts with "Báo"/"Tạp chí"/..., holds a lower-case word ("Giáo dục và Thời đại") or a newspaper word ("Lao
     Động", "Hà Nội Mới"), an acronym ("VTC", "CNN") or a foreign word ("Reuters", "Ngoisao").
     """
-    text = squash_spaces(text)
+    text = strip_titles(squash_spaces(text))
     if not text or search_key(text) in _SOURCES or _OUTLET_STARTS.match(text) or _outlet_words(text):
         return False
     words = text.split()
@@ -234,6 +253,20 @@ def person_shaped(text: str) -> bool:
         if not w[:1].isupper() or _SYLLABLE.fullmatch(search_key(w)) is None:
             return False
     return True
+
+
+def strip_titles(name: str) -> str:
+    """``name`` without the titles printed before it: "DS. NGUYỄN BÁ HUY CƯỜNG" -> "NGUYỄN BÁ HUY CƯỜNG",
+    "ThS.BSCKII Trần Minh" -> "Trần Minh", "Nhà báo Hữu Thọ" -> "Hữu Thọ". A title alone gives ""."""
+    return _TITLES.sub("", name.strip()).strip()
+
+
+def split_date_tail(line: str) -> tuple[str, str]:
+    """``line`` cut where a date or time (with its weekday) starts: ("AN AN - VŨ LINH", "Thứ tư, 17/04/2024 06:23")."""
+    m = _DATE_TAIL.search(line)
+    if m is None:
+        return line, ""
+    return line[: m.start()].rstrip(_LINE_TAIL).strip(), line[m.start() :].strip()
 
 
 def squash_spaces(text: str) -> str:
@@ -308,7 +341,7 @@ def _clean_name(part: str) -> str | None:
     if part.endswith(".") and not _is_initials(part):
         part = part.rstrip(".")
     part = re.sub(r"\s*\((?:tổng hợp|th)\)\s*$", "", part, flags=re.I)
-    part = _TITLES.sub("", part).strip()
+    part = strip_titles(part)
     if not part or any(c.isdigit() for c in part) or len(part) > 40 or len(part.split()) > 5:
         return None
     if _WEEKDAY.match(search_key(part)):

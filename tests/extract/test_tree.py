@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml.cssselect import CSSSelector
 
-from ingest.extract import article, body
+from ingest.extract import article, body, lead
 from ingest.extract.tree import Haystack, all_text, css, parse, select, squash
 
 from .conftest import PAGES
@@ -25,7 +25,7 @@ PAGE = b"""<html><head><title>t</title></head><body>
 
 SELECTORS = sorted(
     {
-        *article._LEAD_SELECTORS,
+        *lead.LEAD_SELECTORS,
         *article._AUTHOR_SELECTORS,
         *article._TAG_SELECTORS,
         *article._CRUMB_SELECTORS,

@@ -48,6 +48,10 @@ OWN_ROWS: list[tuple[str, list[str], dict[str, list[str]], list[str], str | None
     ("Phó giáo sư, Tiến sĩ Lê Văn Hùng", ["Lê Văn Hùng"], {}, [], None, False),
     ("BÁC SỸ CHUYÊN KHOA II TRẦN MINH", ["Trần Minh"], {}, [], None, False),
     ("Luật sư Phạm Thị Thu", ["Phạm Thị Thu"], {}, [], None, False),
+    ("DS. NGUYỄN BÁ HUY CƯỜNG", ["Nguyễn Bá Huy Cường"], {}, [], None, False),
+    ("KTS Ngô Thu Hà - NSƯT Thanh Hoa", ["Ngô Thu Hà", "Thanh Hoa"], {}, [], None, False),
+    # a weekday before the date is the date's, not a name
+    ("AN AN - VŨ LINH Thứ tư, 17/04/2024 06:23 (GMT+7)", ["An An", "Vũ Linh"], {}, [], None, False),
     # "Theo <person>[/<outlet>]": the person is the author, the outlet the source; a person is never a source
     ("Theo Minh Anh/VTC News", ["Minh Anh"], {}, [], "VTC News", False),
     ("Theo Hoàng Hà - Thanh Niên", ["Hoàng Hà"], {}, [], "Thanh Niên", False),
