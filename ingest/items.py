@@ -63,6 +63,8 @@ class ArticleItem:
     http_status: int | None = None
     html: bytes | None = None  # the raw response body, kept (compressed in the database) for re-extraction
     encoding: str | None = None  # the encoding the body was decoded with
+    # the body came from the generic text-density extractor (the page's layout is one no rule knows)
+    fallback_body: bool = False
     legacy_encoding: str | None = None  # "vni" | "tcvn3": text typed for a pre-Unicode font (validate drops it)
 
     # --- set by pipelines -------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ The reference time for relative and year-less dates is the item's ``fetched_at``
 (``month_first``, ``strip_www``) is the registry's entry for the item's ``site``, looked up once per site, exactly
 as ``ingest extract --site`` and ``ingest reprocess`` do: one path, identical fields. The page's own date and the
 date discovery listed beside its URL (``listed_published``) are combined here by the fixed rule of
-``ingest.normalize.choice``; when the listed date won, ``ingest/published_from_discovery`` is counted.
+``ingest.normalize.choice``; when the listed date won, ``ingest/published_from_discovery`` is counted. A body that
+the generic fallback extractor found (``fallback_body``) is counted as ``ingest/extract/fallback_body``.
 """
 
 from __future__ import annotations
@@ -86,9 +87,13 @@ class NormalizePipeline:
                 message=f"normalize_error: {exc!r} on {adapter.get('url')}",
                 log_level="WARNING",
             ) from exc
-        if result.pop("published_from", None) == "listed" and self.crawler.stats is not None:
+        stats = self.crawler.stats
+        if result.pop("published_from", None) == "listed" and stats is not None:
             # The site's own metadata for this URL, not a guess; counted so it can be audited.
-            self.crawler.stats.inc_value("ingest/published_from_discovery")
+            stats.inc_value("ingest/published_from_discovery")
+        if adapter.get("fallback_body") and stats is not None:
+            # The body came from the generic text-density extractor: the site's layout is one the rules do not know.
+            stats.inc_value("ingest/extract/fallback_body")
         fields = set(adapter.field_names())
         for key, value in result.items():
             if key in fields or isinstance(item, dict):

@@ -55,6 +55,15 @@ def test_normalize_uses_fetched_at_as_the_reference() -> None:
         assert out.part_of_day == "chiều"
 
 
+def test_normalize_counts_bodies_from_the_generic_fallback_extractor() -> None:
+    crawler = get_crawler()
+    stage = build_from_crawler(NormalizePipeline, crawler)
+    stage.process_item(article("https://kontumtv.vn/a/1.html"))
+    stage.process_item(replace(article("https://kontumtv.vn/a/2.html"), fallback_body=True))
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("ingest/extract/fallback_body") == 1
+
+
 def test_normalize_accepts_dict_items() -> None:
     out = normalized({"url": "https://kontumtv.vn/a/1.html", "title": " Hòa  bình", "body": "Sáng 8/7, họp."})
     assert out["title"] == "Hòa bình"
