@@ -1,7 +1,7 @@
 """How well each generic body extractor does on pages whose container is unknown (the fallback's case).
 
 Run: ``python -m benchmarks.fallback_body [MANIFEST.jsonl ...]`` (default: the dev set's ``pages.jsonl`` and
-``pages-more/pages.jsonl``, plus ``/work/eval/articles.jsonl`` style manifests given on the command line).
+``pages-more/pages.jsonl``, plus manifests such as ``benchmarks/evalset/articles.jsonl`` given on the command line).
 
 Every article page is scored twice: as saved, and with its family hooks renamed (every ``class`` and ``id`` token
 replaced by a meaningless hash, ``itemprop``/``data-role``/``data-slot`` dropped), which turns a known CMS into

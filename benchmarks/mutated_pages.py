@@ -1,7 +1,7 @@
 """Every field of ``ingest extract``, lead included, on real pages as saved and turned into unknown layouts.
 
 Run: ``python -m benchmarks.mutated_pages [MANIFEST.jsonl ...]`` (default: the dev set's ``pages.jsonl`` and
-``pages-more/pages.jsonl``; add ``/work/eval/articles.jsonl`` style manifests on the command line).
+``pages-more/pages.jsonl``; add manifests such as ``benchmarks/evalset/articles.jsonl`` on the command line).
 
 Each article page is extracted three times: as saved; ``renamed`` (every class/id token hashed, ``itemprop``,
 ``data-role``, ``data-slot`` and ``role`` dropped: see ``benchmarks.fallback_body.rename_hooks``), which turns a
