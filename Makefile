@@ -20,10 +20,12 @@ install: $(STAMP)
 services:
 	bash scripts/ensure-services.sh
 
+# Style, types, and who may import whom (the import-linter contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Everything (CI: .ci/run), with the 15 slowest tests listed so a creeping one is seen.
 test: install services lint
@@ -53,4 +55,4 @@ reliability: install services
 	$(BIN)/python -m benchmarks.reliability
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -36,7 +36,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from benchmarks import ROOT, bulk_sqlite, finish_bulk_sqlite, fmt, report, results_dir, sized
 from benchmarks.synth import SITES, article
-from ingest.db.engine import MIGRATIONS, get_engine, head_revision
+from ingest.db.engine import MIGRATIONS, get_engine, head_revision, read_scope
 from ingest.db.models import Article
 from ingest.db.search import search_condition
 from ingest.normalize import search_key
@@ -167,7 +167,8 @@ def _search_function(engine: Engine) -> tuple[str, Callable[[str], int]]:
         from ingest.query import Filters, find_articles
 
         filters: Callable[[str], Any] = lambda q: Filters(search=q, limit=20)  # noqa: E731
-        next(iter(find_articles(engine, filters("kon tum"))), None)
+        with read_scope(engine) as session:
+            next(iter(find_articles(session, filters("kon tum"))), None)
     except (ImportError, TypeError, AttributeError) as exc:
         print(f"(ingest.query.find_articles not usable: {exc}; timing the FTS condition of ingest.db.search)")
 
@@ -179,7 +180,8 @@ def _search_function(engine: Engine) -> tuple[str, Callable[[str], int]]:
         return "ingest.db.search condition", direct
 
     def via_query(q: str) -> int:
-        return sum(1 for _ in find_articles(engine, filters(q)))
+        with read_scope(engine) as session:  # as `ingest query` runs it: one session per command
+            return sum(1 for _ in find_articles(session, filters(q)))
 
     return "ingest.query.find_articles", via_query
 
@@ -235,7 +237,8 @@ def time_stats(url: str) -> tuple[float | None, float | None, str]:
     engine = get_engine(url)
     try:
         start = time.perf_counter()
-        stats(engine)
+        with read_scope(engine) as session:
+            stats(session)
         function_s = time.perf_counter() - start
     finally:
         engine.dispose()

@@ -1,10 +1,15 @@
-"""Read (and re-derive) stored articles and rejected pages: the functions behind ``ingest
-query|show|stats|runs|export|reprocess|rejects``.
+"""Read stored articles, crawl runs and rejected pages: the functions behind ``ingest
+query|show|stats|runs|sites|export|rejects`` (and the selection ``ingest reprocess`` works through).
 
-Pure-ish functions over an engine: each takes an engine and plain values and returns plain dicts, so the CLI, a
-notebook and the tests share one implementation. Every SQL statement is built with SQLAlchemy and bound
-parameters; a user's ``--search`` text goes through ``ingest.db.search.search_condition`` (folded, quoted as one
-FTS5 phrase on SQLite, an escaped LIKE/trigram match on PostgreSQL), never into SQL text. A newest-first search
+The caller owns the session (SQLAlchemy 2.0's pattern): every function takes a ``Session`` and plain values and
+returns plain dicts, so the CLI, a notebook and the tests share one implementation, a command's reads can share
+one snapshot (``ingest.db.engine.read_scope``), and the reads compose inside a caller's own transaction (they see
+its uncommitted writes). Nothing here commits, and nothing here writes: re-deriving rows is ``ingest.reprocess``'s,
+and this module never imports the store (an import-linter contract in pyproject.toml says so).
+
+Every SQL statement is built with SQLAlchemy and bound parameters; a user's ``--search`` text goes through
+``ingest.db.search.search_condition`` (folded, quoted as one FTS5 phrase on SQLite, an escaped LIKE/trigram match
+on PostgreSQL), never into SQL text. A newest-first search
 with a limit on SQLite is planned by ``ingest.db.search.newest_match_ids`` (the same rows, in the same order,
 without sorting every match); ``stats`` reads indexes only (migration 0002).
 
@@ -15,26 +20,27 @@ Article dicts use the field names of ``ingest extract`` (DESIGN.md), plus ``id``
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ingest.db.engine import session_scope
 from ingest.db.models import (
+    DEFAULT_ROLE,
     Article,
     ArticleAuthor,
     ArticleOrganisation,
     Author,
     CrawlRun,
     Organisation,
+    RejectedPage,
     Source,
+    UrlAlias,
 )
 from ingest.db.search import Narrowing, newest_match_ids, search_condition
-from ingest.db.store import DEFAULT_ROLE
 from ingest.normalize import search_key
 
 # The record's field lists are ingest.records'; importers of ingest.query (the CLI) read them here too.
@@ -218,71 +224,72 @@ def _planned_ids(session: Session, filters: Filters) -> list[int] | None:
     return newest_match_ids(session, filters.search, narrowing, filters.limit)
 
 
-def find_articles(engine: Engine, filters: Filters) -> Iterator[dict[str, Any]]:
-    """Stored articles matching ``filters``, in order, as ``ingest extract``-shaped dicts (streamed in chunks)."""
-    with session_scope(engine) as session:
-        ids = _planned_ids(session, filters)
-        if ids is not None:
-            by_id = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
-            yield from _records(session, [by_id[i] for i in ids])
-            return
-        result = session.scalars(_select(session, filters).execution_options(yield_per=_CHUNK))
-        for chunk in result.partitions():
-            yield from _records(session, list(chunk))
+def find_articles(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
+    """Stored articles matching ``filters``, in order, as ``ingest extract``-shaped dicts (streamed in chunks, so
+    the session must stay open while the iterator is read)."""
+    ids = _planned_ids(session, filters)
+    if ids is not None:
+        by_id = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+        yield from _records(session, [by_id[i] for i in ids])
+        return
+    result = session.scalars(_select(session, filters).execution_options(yield_per=_CHUNK))
+    for chunk in result.partitions():
+        yield from _records(session, list(chunk))
 
 
-def get_article(engine: Engine, id_or_url: str | int) -> dict[str, Any] | None:
+def article_ids(session: Session, filters: Filters) -> list[int]:
+    """The ids of the articles ``filters`` select, in their order (what ``ingest reprocess`` walks through)."""
+    return list(session.scalars(_select(session, filters).with_only_columns(Article.id)))
+
+
+def get_article(session: Session, id_or_url: str | int) -> dict[str, Any] | None:
     """One article by id, canonical URL or any URL it was fetched under (None when not stored)."""
-    from ingest.db.models import UrlAlias
+    article: Article | None = None
+    key = str(id_or_url).strip()
+    if key.isdigit():
+        article = session.get(Article, int(key))
+    else:
+        by_url = select(Article).where(or_(Article.canonical_url == key, Article.url == key))
+        article = session.scalars(by_url).first()
+        if article is None:
+            alias = session.scalars(select(UrlAlias).where(UrlAlias.url == key)).first()
+            article = session.get(Article, alias.article_id) if alias is not None else None
+        if article is None:
+            from ingest.normalize import canonical_url
 
-    with session_scope(engine) as session:
-        article: Article | None = None
-        key = str(id_or_url).strip()
-        if key.isdigit():
-            article = session.get(Article, int(key))
-        else:
-            by_url = select(Article).where(or_(Article.canonical_url == key, Article.url == key))
-            article = session.scalars(by_url).first()
-            if article is None:
-                alias = session.scalars(select(UrlAlias).where(UrlAlias.url == key)).first()
-                article = session.get(Article, alias.article_id) if alias is not None else None
-            if article is None:
-                from ingest.normalize import canonical_url
-
-                try:
-                    canon = canonical_url(key)
-                except ValueError:
-                    canon = None
-                if canon and canon != key:
-                    article = session.scalars(select(Article).where(Article.canonical_url == canon)).first()
-        return _records(session, [article])[0] if article is not None else None
+            try:
+                canon = canonical_url(key)
+            except ValueError:
+                canon = None
+            if canon and canon != key:
+                article = session.scalars(select(Article).where(Article.canonical_url == canon)).first()
+    return _records(session, [article])[0] if article is not None else None
 
 
-def stats(engine: Engine) -> list[dict[str, Any]]:
+def stats(session: Session) -> list[dict[str, Any]]:
     """Per site: articles (and near-duplicates), latest publication, last run, share dated and share with an author."""
     # One pass over the (site, published_at, duplicate_of) index, never the article rows; whether an article has
     # an author is one probe of article_authors' primary key (SQLite uses it as the IN operator's lookup table;
     # no DISTINCT over the whole table). The latest date is one index seek per site: max() over every row of the
     # pass would compare a million date strings.
     has_author = Article.id.in_(select(ArticleAuthor.article_id))
-    with session_scope(engine) as session:
-        counted = session.execute(
-            select(
-                Article.site,
-                func.count(Article.id),
-                func.count(Article.duplicate_of),
-                func.count(Article.published_at),
-                func.count(case((has_author, 1))),
-            )
-            .group_by(Article.site)
-            .order_by(Article.site)
-        ).all()
-        rows = []
-        for site, count, dupes, dated, authored in counted:
-            of_site = Article.site.is_(None) if site is None else Article.site == site
-            latest = session.scalar(select(func.max(Article.published_at)).where(of_site))
-            rows.append((site, count, dupes, latest, dated, authored))
-        last_runs = _last_runs(session)
+    counted = session.execute(
+        select(
+            Article.site,
+            func.count(Article.id),
+            func.count(Article.duplicate_of),
+            func.count(Article.published_at),
+            func.count(case((has_author, 1))),
+        )
+        .group_by(Article.site)
+        .order_by(Article.site)
+    ).all()
+    rows = []
+    for site, count, dupes, dated, authored in counted:
+        of_site = Article.site.is_(None) if site is None else Article.site == site
+        latest = session.scalar(select(func.max(Article.published_at)).where(of_site))
+        rows.append((site, count, dupes, latest, dated, authored))
+    last_runs = _last_runs(session)
     out = []
     for site, count, dupes, latest, dated, authored in rows:
         run = last_runs.get(site or "")
@@ -330,24 +337,22 @@ def _run_dict(run: CrawlRun) -> dict[str, Any]:
     }
 
 
-def runs(engine: Engine, limit: int = 20, *, spider: str | None = None) -> list[dict[str, Any]]:
+def runs(session: Session, limit: int = 20, *, spider: str | None = None) -> list[dict[str, Any]]:
     """The most recent crawl runs (newest first) with their stats; dates as ISO strings in Vietnam's time."""
-    with session_scope(engine) as session:
-        stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
-        if spider:
-            stmt = stmt.where(CrawlRun.spider == spider)
-        found = [_run_dict(run) for run in session.scalars(stmt)]
+    stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+    if spider:
+        stmt = stmt.where(CrawlRun.spider == spider)
+    found = [_run_dict(run) for run in session.scalars(stmt)]
     for run in found:
         run["started_at"], run["finished_at"] = iso(run["started_at"]), iso(run["finished_at"])
     return found
 
 
-def site_health(engine: Engine, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+def site_health(session: Session, names: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Per site name: articles stored, last successful run's end, last run's status and yield (articles written)."""
-    with session_scope(engine) as session:
-        counts = dict(session.execute(select(Article.site, func.count(Article.id)).group_by(Article.site)).all())
-        last_ok = _last_runs(session, ok_only=True)
-        last = _last_runs(session)
+    counts = dict(session.execute(select(Article.site, func.count(Article.id)).group_by(Article.site)).all())
+    last_ok = _last_runs(session, ok_only=True)
+    last = _last_runs(session)
     out: dict[str, dict[str, Any]] = {}
     for name in names:
         ok, run = last_ok.get(name), last.get(name)
@@ -362,115 +367,9 @@ def site_health(engine: Engine, names: Iterable[str]) -> dict[str, dict[str, Any
     return out
 
 
-def stored_sites(engine: Engine) -> list[str]:
+def stored_sites(session: Session) -> list[str]:
     """Site names that have stored articles."""
-    with session_scope(engine) as session:
-        return [s for s in session.scalars(select(Article.site).distinct()) if s]
-
-
-ReprocessOutcome = Literal["updated", "unchanged", "no_html", "failed"]
-
-
-def reprocess(
-    engine: Engine, filters: Filters, *, site_profiles: Mapping[str, Any] | None = None
-) -> Iterator[tuple[int, ReprocessOutcome, str]]:
-    """Re-extract and re-normalise stored raw HTML of the selected articles, updating their rows (no network).
-
-    Yields ``(article id, outcome, detail)`` per article. Content changes go through the store's
-    ``write_article`` (so the old content is kept as a version and the search index follows); metadata-only
-    changes (a date or byline rule fixed) update the row's normalised fields in place.
-    """
-    from ingest.db import store
-    from ingest.extract import extract_article, normalize_extracted
-
-    profiles = site_profiles or {}
-    with session_scope(engine) as session:
-        ids = list(session.scalars(_select(session, filters).with_only_columns(Article.id)))
-    for article_id in ids:
-        with session_scope(engine) as session:
-            article = session.get(Article, article_id)
-            if article is None:
-                continue
-            if not article.html_zlib:
-                yield article_id, "no_html", "no raw HTML stored"
-                continue
-            try:
-                html = zlib.decompress(article.html_zlib)
-                profile = profiles.get(article.site or "")
-                raw = extract_article(html, article.url, fetched_at=article.fetched_at, site=profile)
-                raw_fields = asdict(raw)
-                # A stored date the page does not print came from discovery at crawl time (the feed's pubDate,
-                # the WP API date, a news sitemap; stored as its ISO form): it is the listed date again, combined
-                # with the page's own by the crawl's rule, or reprocessing would lose what the crawl knew.
-                raw_fields["listed_published"] = _listed_date(article.published_raw, raw_fields.get("published_raw"))
-                for key, stored in (("modified_raw", article.modified_raw), ("byline_raw", article.byline_raw)):
-                    if not raw_fields.get(key) and stored:
-                        raw_fields[key] = stored
-                fields = normalize_extracted(raw_fields, reference=article.fetched_at, site=profile)
-                fields.pop("published_from", None)
-            except Exception as exc:  # one bad page must not stop a reprocess of thousands
-                yield article_id, "failed", f"{type(exc).__name__}: {exc}"
-                continue
-            rec = {
-                **raw_fields,
-                **fields,
-                "url": article.url,
-                "canonical_url": article.canonical_url,  # the row's identity does not move
-                "site": article.site,
-                "html": html,
-                "fetched_at": article.fetched_at,
-                "http_status": article.http_status,
-            }
-            before = _comparable(article)
-            outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC), merge=False)
-            if outcome != "updated":
-                # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
-                article.published_at = fields.get("published")
-                article.published_raw = fields.get("published_raw")
-                article.published_precision = fields.get("published_precision")
-                article.published_year_inferred = bool(fields.get("published_year_inferred"))
-                article.part_of_day = fields.get("part_of_day")
-                article.modified_at = fields.get("modified")
-                article.modified_raw = raw_fields.get("modified_raw")
-                article.byline_raw = raw_fields.get("byline_raw")
-                article.lead = fields.get("lead")
-                article.category = list(fields.get("category") or [])
-                article.tags = list(fields.get("tags") or [])
-                article.source_id = store._source_id(session, fields.get("source"))  # the store's own helper
-                session.flush()
-                store._write_people(session, article.id, rec)
-            session.flush()
-            session.refresh(article)
-            changed = _comparable(article) != before or outcome == "updated"
-            yield article_id, "updated" if changed else "unchanged", ""
-
-
-def _listed_date(stored_raw: str | None, page_raw: Any) -> datetime | None:
-    """The listed date a stored row holds: its ``published_raw`` when that is an ISO date-time the page does not
-    print (the crawl stores a discovery date that won as its ISO form)."""
-    if not stored_raw or stored_raw == page_raw:
-        return None
-    try:
-        value = datetime.fromisoformat(stored_raw.strip())
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None and "T" in stored_raw else None
-
-
-def _comparable(article: Article) -> tuple[Any, ...]:
-    return (
-        article.title,
-        article.lead,
-        article.body,
-        article.published_at,
-        article.published_precision,
-        article.modified_at,
-        article.byline_raw,
-        article.source_id,
-        tuple(article.category or []),
-        tuple(article.tags or []),
-        tuple((a.author_id, a.role) for a in article.authors),
-    )
+    return [s for s in session.scalars(select(Article.site).distinct()) if s]
 
 
 # --- rejected pages ---------------------------------------------------------------------------------------------
@@ -493,8 +392,6 @@ class RejectFilters:
 
 
 def _reject_conditions(filters: RejectFilters) -> list[ColumnElement[bool]]:
-    from ingest.db.models import RejectedPage
-
     conditions: list[ColumnElement[bool]] = []
     if filters.site is not None:
         conditions.append(RejectedPage.site.in_(list(filters.site)))
@@ -505,10 +402,9 @@ def _reject_conditions(filters: RejectFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def find_rejects(engine: Engine, filters: RejectFilters) -> list[dict[str, Any]]:
+def find_rejects(session: Session, filters: RejectFilters) -> list[dict[str, Any]]:
     """Rejected pages, most recently rejected first, as dicts of ``REJECT_FIELDS`` (of the kept HTML, its size)."""
-    from ingest.db.models import RejectedPage as R
-
+    R = RejectedPage
     columns = (
         R.id, R.url, R.site, R.reason, R.detail, R.fetched_at, R.http_status, R.html_encoding,
         func.coalesce(func.length(R.html_zlib), 0), R.crawl_run_id, R.first_seen_at, R.last_seen_at, R.attempts,
@@ -518,127 +414,39 @@ def find_rejects(engine: Engine, filters: RejectFilters) -> list[dict[str, Any]]
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
     dates = {"fetched_at", "first_seen_at", "last_seen_at", "resolved_at"}
-    with session_scope(engine) as session:
-        rows = session.execute(stmt).all()
     return [
         {name: iso(value) if name in dates else value for name, value in zip(REJECT_FIELDS, row, strict=True)}
-        for row in rows
+        for row in session.execute(stmt)
     ]
 
 
-def reject_html(engine: Engine, id_or_url: str | int) -> bytes | None:
-    """The raw HTML kept for one rejected page, by id or URL (None when there is no such page or no HTML)."""
-    from ingest.db.models import RejectedPage
-
-    key = str(id_or_url).strip()
-    condition = RejectedPage.id == int(key) if key.isdigit() else RejectedPage.url == key
-    with session_scope(engine) as session:
-        blob = session.scalars(select(RejectedPage.html_zlib).where(condition)).first()
-    return zlib.decompress(blob) if blob else None
-
-
-def count_rejects(engine: Engine, filters: RejectFilters) -> int:
-    """How many rejected pages ``filters`` select (its ``limit`` caps the count)."""
-    from ingest.db.models import RejectedPage
-
-    with session_scope(engine) as session:
-        n = int(session.scalar(select(func.count(RejectedPage.id)).where(*_reject_conditions(filters))) or 0)
-    return min(n, filters.limit) if filters.limit is not None else n
-
-
-def reject_reasons(engine: Engine) -> list[str]:
-    """The reasons rejected pages are kept under (for checking a ``--reason`` a user typed)."""
-    from ingest.db.models import RejectedPage
-
-    with session_scope(engine) as session:
-        return sorted(r for r in session.scalars(select(RejectedPage.reason).distinct()) if r)
-
-
-def reject_sites(engine: Engine) -> list[str]:
-    """The sites of the rejected pages."""
-    from ingest.db.models import RejectedPage
-
-    with session_scope(engine) as session:
-        return sorted(s for s in session.scalars(select(RejectedPage.site).distinct()) if s)
-
-
-RejectOutcome = Literal["stored", "rejected", "no_html", "failed"]
-
-
-def reprocess_rejected(
-    engine: Engine,
-    filters: RejectFilters,
-    *,
-    site_profiles: Mapping[str, Any] | None = None,
-    min_body_chars: int | None = None,
-) -> Iterator[tuple[int, RejectOutcome, str]]:
-    """Retry rejected pages with today's extractor, normaliser and validation rules, from their kept raw HTML (no
-    network). Yields ``(reject id, outcome, detail)``:
-
-    * ``stored``: the page now passes; it goes through the store (``write_article``: the dedup layers decide
-      whether it is a new article, a near duplicate or a copy of a stored one) and the reject is resolved with the
-      article's id (detail: the store's outcome);
-    * ``rejected``: still not an article; the row's reason and detail are updated (detail: the reason);
-    * ``no_html``: no raw HTML was kept; ``failed``: an error on this page (the others go on).
-    """
-    from ingest.db import rejects, store
-    from ingest.db.models import RejectedPage
-    from ingest.dedup import content_hash, fingerprint
-    from ingest.extract import extract_article, normalize_extracted
-    from ingest.normalize import search_key_of_parts
-    from ingest.validate import DEFAULT_MIN_BODY_CHARS, rejection
-
-    profiles = site_profiles or {}
-    minimum = DEFAULT_MIN_BODY_CHARS if min_body_chars is None else min_body_chars
+def reject_ids(session: Session, filters: RejectFilters) -> list[int]:
+    """The ids of the rejected pages ``filters`` select, oldest first (what ``ingest reprocess --rejected`` retries)."""
     stmt = select(RejectedPage.id).where(*_reject_conditions(filters)).order_by(RejectedPage.id)
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
-    with session_scope(engine) as session:
-        ids = list(session.scalars(stmt))
-    for reject_id in ids:
-        with session_scope(engine) as session:
-            page = session.get(RejectedPage, reject_id)
-            if page is None:
-                continue
-            if not page.html_zlib:
-                yield reject_id, "no_html", "no raw HTML kept"
-                continue
-            discovered_by = rejects.origin(page.detail)
-            try:
-                html = zlib.decompress(page.html_zlib)
-                profile = profiles.get(page.site or "")
-                raw = asdict(extract_article(html, page.url, fetched_at=page.fetched_at, site=profile))
-                fields = normalize_extracted(raw, reference=page.fetched_at, site=profile)
-                fields.pop("published_from", None)
-            except Exception as exc:  # one bad page must not stop a retry of thousands
-                yield reject_id, "failed", f"{type(exc).__name__}: {exc}"
-                continue
-            rec: dict[str, Any] = {
-                **raw,
-                **fields,
-                "url": page.url,
-                "site": page.site,
-                "html": html,
-                "fetched_at": page.fetched_at,
-                "http_status": page.http_status,
-                "discovered_by": discovered_by,
-            }
-            verdict = rejection(rec, min_body_chars=minimum)
-            if verdict is not None:
-                rejects.update_rejection(
-                    session, reject_id, verdict.reason, rejects.with_origin(verdict.detail, discovered_by)
-                )
-                yield reject_id, "rejected", verdict.reason
-                continue
-            rec["content_hash"] = content_hash(rec.get("title"), rec.get("body"))
-            rec["fingerprint"] = fingerprint(rec.get("title"), rec.get("body"))
-            rec["search_text"] = search_key_of_parts(rec.get("title"), rec.get("lead"), rec.get("body"))
-            now = datetime.now(UTC)
-            outcome = store.write_article(session, rec, run_id=None, now=now)
-            session.flush()
-            article_id = rejects.stored_article_id(session, [rec.get("canonical_url") or page.url, page.url])
-            if article_id is None:  # pragma: no cover - write_article stores or aliases every URL it is given
-                yield reject_id, "failed", f"stored as {outcome} but not found under its URL"
-                continue
-            rejects.resolve(session, reject_id, article_id, now=now)
-            yield reject_id, "stored", outcome
+    return list(session.scalars(stmt))
+
+
+def reject_html(session: Session, id_or_url: str | int) -> bytes | None:
+    """The raw HTML kept for one rejected page, by id or URL (None when there is no such page or no HTML)."""
+    key = str(id_or_url).strip()
+    condition = RejectedPage.id == int(key) if key.isdigit() else RejectedPage.url == key
+    blob = session.scalars(select(RejectedPage.html_zlib).where(condition)).first()
+    return zlib.decompress(blob) if blob else None
+
+
+def count_rejects(session: Session, filters: RejectFilters) -> int:
+    """How many rejected pages ``filters`` select (its ``limit`` caps the count)."""
+    n = int(session.scalar(select(func.count(RejectedPage.id)).where(*_reject_conditions(filters))) or 0)
+    return min(n, filters.limit) if filters.limit is not None else n
+
+
+def reject_reasons(session: Session) -> list[str]:
+    """The reasons rejected pages are kept under (for checking a ``--reason`` a user typed)."""
+    return sorted(r for r in session.scalars(select(RejectedPage.reason).distinct()) if r)
+
+
+def reject_sites(session: Session) -> list[str]:
+    """The sites of the rejected pages."""
+    return sorted(s for s in session.scalars(select(RejectedPage.site).distinct()) if s)

@@ -19,6 +19,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ingest.normalize import VN_TZ
 
@@ -132,6 +133,21 @@ def database_errors(db_url: str) -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         raise click.ClickException(f"database error on {shown_url(db_url)}: {one_line(exc)}") from exc
+
+
+@contextmanager
+def reading(db_url: str) -> Iterator[Session]:
+    """The session of a read-only command: the database opened (one-line errors as ``open_engine``), every read in
+    one snapshot (``ingest.db.engine.read_scope``), a database error reported as one line, the engine closed after.
+    """
+    from ingest.db.engine import read_scope
+
+    engine = open_engine(db_url)
+    try:
+        with database_errors(db_url), read_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def clean_errors(func: Callable[P, R]) -> Callable[P, R]:

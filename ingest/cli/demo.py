@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ingest.cli._common import shown_url
+from ingest.db.engine import read_scope
 from ingest.demo.server import SITE_NAMES, FixtureServer
 from ingest.query import Filters, find_articles
 
@@ -69,9 +70,9 @@ def run_crawl(spider: str, start_url: str, db_url: str, stats_file: Path) -> tup
 def _report(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
-        with engine.connect() as conn:
-            counts = list(conn.execute(text("SELECT site, count(*) FROM articles GROUP BY site ORDER BY site")))
-        latest = list(find_articles(engine, Filters(limit=5, order="newest")))
+        with read_scope(engine) as session:  # the counts and the sample from one snapshot
+            counts = list(session.execute(text("SELECT site, count(*) FROM articles GROUP BY site ORDER BY site")))
+            latest = list(find_articles(session, Filters(limit=5, order="newest")))
     finally:
         engine.dispose()
     click.echo("\nArticles in the database, per site:")

@@ -10,14 +10,7 @@ from typing import Any
 import click
 
 from ingest import query as q
-from ingest.cli._common import (
-    clean_errors,
-    database_errors,
-    db_option,
-    is_terminal,
-    missing_sqlite_file,
-    open_engine,
-)
+from ingest.cli._common import clean_errors, db_option, is_terminal, missing_sqlite_file, reading
 
 
 def print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None) -> None:
@@ -65,10 +58,8 @@ def stats_cmd(as_json: bool, db_url: str) -> None:
       ingest stats
       ingest stats --json --db postgresql+psycopg://ingest@db/news
     """
-    engine = open_engine(db_url)
-    with database_errors(db_url):
-        rows = q.stats(engine)
-    engine.dispose()
+    with reading(db_url) as session:
+        rows = q.stats(session)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -107,10 +98,8 @@ def runs_cmd(limit: int, spider: str | None, as_json: bool, db_url: str) -> None
       ingest runs
       ingest runs --spider baokontum --limit 5 --json
     """
-    engine = open_engine(db_url)
-    with database_errors(db_url):
-        rows = q.runs(engine, limit, spider=spider)
-    engine.dispose()
+    with reading(db_url) as session:
+        rows = q.runs(session, limit, spider=spider)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -174,10 +163,8 @@ def sites_cmd(ctx: click.Context, province: str | None, as_json: bool, no_health
         click.echo(f"no database at {missing} yet: no crawl has run (health columns empty)", err=True)
         no_health = True
     if not no_health:
-        engine = open_engine(db_url)
-        with database_errors(db_url):
-            health = q.site_health(engine, [s.name for s in sites])
-        engine.dispose()
+        with reading(db_url) as session:
+            health = q.site_health(session, [s.name for s in sites])
     rows = []
     for site in sites:
         h = health.get(site.name, {})

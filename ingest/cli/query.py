@@ -1,5 +1,10 @@
 """``ingest query|show|export|reprocess``: select stored articles with the same filters, and print, export or
-re-derive them. A thin layer over ``ingest.query``: option parsing, output formats, one-line errors.
+re-derive them. A thin layer over ``ingest.query`` (reads) and ``ingest.reprocess`` (writes): option parsing, the
+command's session, output formats, one-line errors.
+
+Each command opens one session and hands it to the functions it calls: the reads of ``query``, ``show`` and
+``export`` share one snapshot (``reading``); ``reprocess`` commits after every article, so an error part-way keeps
+the articles done before it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from sqlalchemy.orm import Session
 
 from ingest import query as q
 from ingest.cli._common import (
@@ -25,6 +31,7 @@ from ingest.cli._common import (
     db_option,
     is_terminal,
     open_engine,
+    reading,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,10 +57,10 @@ def filter_options(func: F) -> F:
     return func
 
 
-def build_filters(engine: Any, *, sites: tuple[str, ...], limit: int | None, **kw: Any) -> q.Filters:
+def build_filters(session: Session, *, sites: tuple[str, ...], limit: int | None, **kw: Any) -> q.Filters:
     """``Filters`` from the options, checking site names against the registry and the database."""
     if sites:
-        known = set(_registry_names()) | set(q.stored_sites(engine))
+        known = set(_registry_names()) | set(q.stored_sites(session))
         for site in sites:
             if site not in known:
                 raise BadInput(f"unknown site {site!r}: {close_matches(site, known)}")
@@ -176,11 +183,9 @@ def query_cmd(db_url: str, sites: tuple[str, ...], limit: int, fmt: str, **kw: A
       ingest query --province "Kon Tum" --author "nguyen van" --format jsonl | jq .title
       ingest query --site baokontum --until 31/12/2024 --order oldest --limit 0 --format csv > old.csv
     """
-    engine = open_engine(db_url)
-    with database_errors(db_url):
-        filters = build_filters(engine, sites=sites, limit=limit or None, **kw)
-        write_records(_checked(q.find_articles(engine, filters)), fmt, sys.stdout)
-    engine.dispose()
+    with reading(db_url) as session:
+        filters = build_filters(session, sites=sites, limit=limit or None, **kw)
+        write_records(_checked(q.find_articles(session, filters)), fmt, sys.stdout)
 
 
 @click.command("show")
@@ -196,10 +201,8 @@ def show_cmd(article: str, fmt: str, db_url: str) -> None:
       ingest show 42
       ingest show https://baokontum.com.vn/thoi-su/abc-123.html --format json
     """
-    engine = open_engine(db_url)
-    with database_errors(db_url):
-        rec = q.get_article(engine, article)
-    engine.dispose()
+    with reading(db_url) as session:
+        rec = q.get_article(session, article)
     if rec is None:
         raise click.ClickException(f"no stored article with id or URL {article!r}")
     if fmt == "json":
@@ -237,10 +240,9 @@ def export_cmd(
     """
     if fmt == "parquet" and output is None:
         raise BadInput("--format parquet writes a binary file: give -o FILE")
-    engine = open_engine(db_url)
-    with database_errors(db_url):
-        filters = build_filters(engine, sites=sites, limit=limit, **kw)
-        records = _checked(q.find_articles(engine, filters))
+    with reading(db_url) as session:
+        filters = build_filters(session, sites=sites, limit=limit, **kw)
+        records = _checked(q.find_articles(session, filters))
         if fmt == "parquet":
             assert output is not None
             count = _write_parquet(records, output)
@@ -252,7 +254,6 @@ def export_cmd(
                     count = write_records(records, fmt, fh)
             except OSError as exc:
                 raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
-    engine.dispose()
     if output is not None:
         click.echo(f"{count} articles written to {output}", err=True)
 
@@ -301,16 +302,21 @@ def reprocess_cmd(
     if rejected:
         _reprocess_rejected(db_url, sites, limit, dry_run, **kw)
         return
+    from ingest.db.engine import make_sessionmaker
+    from ingest.reprocess import reprocess
+
     engine = open_engine(db_url, write=True)
     counts = {"updated": 0, "unchanged": 0, "no_html": 0, "failed": 0}
-    with database_errors(db_url):
-        filters = build_filters(engine, sites=sites, limit=limit, **kw)
+    # One session; the commit points are ours: after every article (what is not committed is rolled back on close).
+    with database_errors(db_url), make_sessionmaker(engine)() as session:
+        filters = build_filters(session, sites=sites, limit=limit, **kw)
         if dry_run:
-            n = sum(1 for _ in _checked(q.find_articles(engine, filters)))
+            n = sum(1 for _ in _checked(q.find_articles(session, filters)))
             click.echo(f"{n} articles would be reprocessed")
             return
         profiles = _profiles()
-        for article_id, outcome, detail in q.reprocess(engine, filters, site_profiles=profiles):
+        for article_id, outcome, detail in reprocess(session, filters, site_profiles=profiles):
+            session.commit()
             counts[outcome] += 1
             if outcome == "failed":
                 click.echo(f"article {article_id}: {detail}", err=True)
@@ -331,11 +337,15 @@ def _reprocess_rejected(db_url: str, sites: tuple[str, ...], limit: int | None, 
         raise BadInput(f"{shown}: not for --rejected (select rejected pages with --site, --province, --limit)")
     if limit is not None and limit < 0:
         raise BadInput(f"--limit must be 0 or more, not {limit}")
+    from ingest.db.engine import make_sessionmaker
+    from ingest.reprocess import reprocess_rejected
+
     engine = open_engine(db_url, write=True)
-    with database_errors(db_url):
+    # One session; the commit points are ours: after every page (what is not committed is rolled back on close).
+    with database_errors(db_url), make_sessionmaker(engine)() as session:
         chosen: list[str] | None = list(sites) or None
         if chosen:
-            known = set(_registry_names()) | set(q.reject_sites(engine))
+            known = set(_registry_names()) | set(q.reject_sites(session))
             for site in chosen:
                 if site not in known:
                     raise BadInput(f"unknown site {site!r}: {close_matches(site, known)}")
@@ -348,17 +358,18 @@ def _reprocess_rejected(db_url: str, sites: tuple[str, ...], limit: int | None, 
             chosen = [s for s in chosen if s in in_province] if chosen else in_province
         filters = q.RejectFilters(site=chosen, limit=limit or None)
         if dry_run:
-            n = q.count_rejects(engine, filters)
+            n = q.count_rejects(session, filters)
             click.echo(f"{n} rejected pages would be reprocessed")
             engine.dispose()
             return
         from ingest import settings
 
         counts = {"stored": 0, "rejected": 0, "no_html": 0, "failed": 0}
-        outcomes = q.reprocess_rejected(
-            engine, filters, site_profiles=_profiles(), min_body_chars=settings.INGEST_MIN_BODY_CHARS
+        outcomes = reprocess_rejected(
+            session, filters, site_profiles=_profiles(), min_body_chars=settings.INGEST_MIN_BODY_CHARS
         )
         for reject_id, outcome, detail in outcomes:
+            session.commit()
             counts[outcome] += 1
             if outcome == "failed":
                 click.echo(f"rejected page {reject_id}: {detail}", err=True)

@@ -1,5 +1,6 @@
 """``ingest rejects``: the pages fetched as articles that were not stored, with why. A thin layer over
-``ingest.query.find_rejects`` / ``reject_html``; ``ingest reprocess --rejected`` retries them."""
+``ingest.query.find_rejects`` / ``reject_html`` (one session, one snapshot); ``ingest reprocess --rejected``
+(``ingest.reprocess``) retries them."""
 
 from __future__ import annotations
 
@@ -10,15 +11,7 @@ from typing import Any
 import click
 
 from ingest import query as q
-from ingest.cli._common import (
-    BadInput,
-    clean_errors,
-    close_matches,
-    database_errors,
-    db_option,
-    is_terminal,
-    open_engine,
-)
+from ingest.cli._common import BadInput, clean_errors, close_matches, db_option, is_terminal, reading
 
 _TABLE_COLUMNS = ("id", "site", "reason", "attempts", "last_seen_at", "url", "detail")
 
@@ -77,11 +70,9 @@ def rejects_cmd(
     """
     if limit < 0:
         raise BadInput(f"--limit must be 0 or more, not {limit}")
-    engine = open_engine(db_url)
-    with database_errors(db_url):
+    with reading(db_url) as session:
         if html_of is not None:
-            html = q.reject_html(engine, html_of)
-            engine.dispose()
+            html = q.reject_html(session, html_of)
             if html is None:
                 raise click.ClickException(f"no rejected page with id or URL {html_of!r} (or no HTML kept for it)")
             sys.stdout.buffer.write(html)
@@ -89,19 +80,18 @@ def rejects_cmd(
         if sites:
             from ingest.cli.query import _registry_names
 
-            known_sites = set(_registry_names()) | set(q.reject_sites(engine))
+            known_sites = set(_registry_names()) | set(q.reject_sites(session))
             for site in sites:
                 if site not in known_sites:
                     raise BadInput(f"unknown site {site!r}: {close_matches(site, known_sites)}")
         if reason is not None:
-            known = q.reject_reasons(engine)
+            known = q.reject_reasons(session)
             if reason not in known:
                 raise BadInput(f"no rejected page has reason {reason!r}: {close_matches(reason, known)}")
         filters = q.RejectFilters(
             site=list(sites) or None, reason=reason, include_resolved=include_resolved, limit=limit or None
         )
-        records = q.find_rejects(engine, filters)
-    engine.dispose()
+        records = q.find_rejects(session, filters)
     if fmt == "jsonl":
         for rec in records:
             click.echo(json.dumps(rec, ensure_ascii=False))

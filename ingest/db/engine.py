@@ -105,6 +105,24 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction whose reads all see one snapshot of the database (a command's reads agree with each other).
+
+    PostgreSQL runs it at REPEATABLE READ (at its default READ COMMITTED every statement sees the commits made
+    since the one before). On SQLite the driver opens a transaction only before a write, so each read would see
+    the newest commit: the scope begins one itself, and in WAL mode a reader keeps its snapshot while a crawl
+    writes. It commits like ``session_scope``, so a read function may be given either.
+    """
+    with make_sessionmaker(engine).begin() as session:
+        dialect = engine.dialect.name
+        if dialect == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        elif dialect == "sqlite":
+            session.connection().exec_driver_sql("BEGIN")
+        yield session
+
+
 # Schema objects the migrations create outside the models (search indexes), ignored when comparing.
 _SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_trgm", "ix_articles_search_tsv")
 

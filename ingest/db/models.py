@@ -166,6 +166,12 @@ class Article(Base):
     )
 
 
+# The role a named author is filed under when the byline said nothing about what they did. The store writes it and
+# the reads leave it out of ``author_roles`` (only printed roles are shown): both import it from here, so a read
+# never needs the writer for it.
+DEFAULT_ROLE = "author"
+
+
 class ArticleAuthor(Base):
     """Who wrote an article, in printed order, with each person's role."""
 

@@ -62,6 +62,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ingest.db.engine import session_scope
 from ingest.db.models import (
+    DEFAULT_ROLE,
     Article,
     ArticleAuthor,
     ArticleOrganisation,
@@ -83,8 +84,6 @@ logger = logging.getLogger(__name__)
 Outcome = Literal["stored", "updated", "unchanged", "duplicate_exact", "duplicate_near"]
 OUTCOMES: tuple[Outcome, ...] = ("stored", "updated", "unchanged", "duplicate_exact", "duplicate_near")
 
-# Role given to a named author when the byline said nothing about what they did.
-DEFAULT_ROLE = "author"
 # Longest URL and name the schema holds (String columns); longer values are not stored rather than failing a batch.
 URL_MAX = 2000
 NAME_MAX = 300

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ingest.db import search
-from ingest.db.engine import get_engine, session_scope
+from ingest.db.engine import get_engine, read_scope, session_scope
 from ingest.db.models import Article, ArticleAuthor, Author
 from ingest.normalize import search_key
 from ingest.query import Filters, _select, find_articles
@@ -89,7 +89,8 @@ def _plain(engine: Engine, filters: Filters) -> list[int]:
 
 
 def _found(engine: Engine, filters: Filters) -> list[int]:
-    return [row["id"] for row in find_articles(engine, filters)]
+    with read_scope(engine) as session:
+        return [row["id"] for row in find_articles(session, filters)]
 
 
 FILTERS: list[dict[str, Any]] = [
@@ -147,7 +148,8 @@ def test_newest_first_search_equals_the_plain_query(
 
 def test_undated_articles_come_last_and_ties_newest_id_first(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "PROBE_MATCHES", 2)
-    rows = list(find_articles(engine, Filters(search="quoc phong", limit=500)))
+    with read_scope(engine) as session:
+        rows = list(find_articles(session, Filters(search="quoc phong", limit=500)))
     dates = [row["published"] for row in rows]
     assert None in dates
     assert dates.index(None) == len(dates) - dates.count(None)  # every undated one at the end

@@ -10,7 +10,7 @@ from typing import Any
 from alembic import command
 from sqlalchemy import inspect, select
 
-from ingest.db.engine import alembic_config, get_engine, head_revision, schema_problems, session_scope
+from ingest.db.engine import alembic_config, get_engine, head_revision, read_scope, schema_problems, session_scope
 from ingest.db.models import Article, ArticleAuthor, Author
 from ingest.normalize import VN_TZ
 from ingest.query import stats
@@ -69,7 +69,8 @@ def test_stats_match_a_row_by_row_count(db_url: str) -> None:
     expected = _counted(db_url)
     engine = get_engine(db_url)
     try:
-        rows = stats(engine)
+        with read_scope(engine) as session:
+            rows = stats(session)
     finally:
         engine.dispose()
     assert {r["site"] for r in rows} == set(expected)

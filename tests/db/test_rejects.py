@@ -1,30 +1,50 @@
-"""``ingest.db.rejects`` and the reads and retries over it (``ingest.query.find_rejects``, ``reprocess_rejected``),
-on SQLite and on the real PostgreSQL server."""
+"""``ingest.db.rejects`` and the reads and retries over it (``ingest.query.find_rejects``,
+``ingest.reprocess.reprocess_rejected``), on SQLite and on the real PostgreSQL server."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from ingest import query as q
 from ingest.db import rejects
-from ingest.db.engine import get_engine, session_scope
+from ingest.db.engine import get_engine, make_sessionmaker, read_scope, session_scope
 from ingest.db.models import Article, RejectedPage, UrlAlias
 from ingest.db.store import URL_MAX, write_article
 from ingest.normalize import VN_TZ
+from ingest.reprocess import RejectOutcome, reprocess_rejected
 from ingest.validate import URL_MAX as VALIDATE_URL_MAX
 from tests.crawl.lossless_site import short_page, undated_article
 from tests.hostile import pages
 
 FETCHED = datetime(2025, 5, 21, 3, 0, tzinfo=UTC)
+T = TypeVar("T")
 
 
 def reject(url: str, reason: str = "no_body", **kw: object) -> rejects.Reject:
     html = kw.pop("html", pages.article_html(1).encode())
     return rejects.Reject(url=url, reason=reason, site="kontumtv", fetched_at=FETCHED, http_status=200, html=html, **kw)  # type: ignore[arg-type]
+
+
+def read(engine: Engine, function: Callable[..., T], *args: Any) -> T:
+    """``function(session, *args)`` of ``ingest.query`` in a read session of its own."""
+    with read_scope(engine) as session:
+        return function(session, *args)
+
+
+def retried(engine: Engine, filters: q.RejectFilters) -> list[tuple[int, RejectOutcome, str]]:
+    """``reprocess_rejected`` as ``ingest reprocess --rejected`` runs it: one session, a commit after every page."""
+    out = []
+    with make_sessionmaker(engine)() as session:
+        for result in reprocess_rejected(session, filters):
+            session.commit()
+            out.append(result)
+    return out
 
 
 def all_rejects(db_url: str) -> dict[str, RejectedPage]:
@@ -78,26 +98,26 @@ def test_find_rejects_filters_and_hides_resolved_ones(db_url: str) -> None:
     rejects.store_reject(engine, reject("https://kontumtv.vn/a/", "no_body"), run_id=None)
     rejects.store_reject(engine, reject("https://kontumtv.vn/b/", "legacy_font", html=None), run_id=None)
     rejects.store_reject(engine, replace_site(reject("https://baogialai.com.vn/c-post1.html", "no_body")), run_id=None)
-    assert {r["url"] for r in q.find_rejects(engine, q.RejectFilters())} == {
+    assert {r["url"] for r in read(engine, q.find_rejects, q.RejectFilters())} == {
         "https://kontumtv.vn/a/", "https://kontumtv.vn/b/", "https://baogialai.com.vn/c-post1.html"
     }  # fmt: skip
-    by_site = q.find_rejects(engine, q.RejectFilters(site=["kontumtv"], reason="no_body"))
+    by_site = read(engine, q.find_rejects, q.RejectFilters(site=["kontumtv"], reason="no_body"))
     assert [r["url"] for r in by_site] == ["https://kontumtv.vn/a/"]
     assert by_site[0]["html_zlib_bytes"] > 0
     assert by_site[0]["fetched_at"] == FETCHED.astimezone(VN_TZ).isoformat()
-    assert q.find_rejects(engine, q.RejectFilters(reason="legacy_font"))[0]["html_zlib_bytes"] == 0
-    assert q.count_rejects(engine, q.RejectFilters(limit=2)) == 2
-    assert q.reject_reasons(engine) == ["legacy_font", "no_body"]
-    assert q.reject_html(engine, "https://kontumtv.vn/a/") == pages.article_html(1).encode()
-    assert q.reject_html(engine, "https://kontumtv.vn/b/") is None
+    assert read(engine, q.find_rejects, q.RejectFilters(reason="legacy_font"))[0]["html_zlib_bytes"] == 0
+    assert read(engine, q.count_rejects, q.RejectFilters(limit=2)) == 2
+    assert read(engine, q.reject_reasons) == ["legacy_font", "no_body"]
+    assert read(engine, q.reject_html, "https://kontumtv.vn/a/") == pages.article_html(1).encode()
+    assert read(engine, q.reject_html, "https://kontumtv.vn/b/") is None
     with session_scope(engine) as session:
         (first_id,) = rejects.unresolved(session, ["https://kontumtv.vn/a/"]).values()
         article_id = write_article(session, _record("https://kontumtv.vn/stored/"), run_id=None, now=FETCHED)
         assert article_id == "stored"
         stored_id = session.scalars(select(Article.id)).one()
         rejects.resolve(session, first_id, stored_id, now=FETCHED)
-    assert len(q.find_rejects(engine, q.RejectFilters())) == 2
-    resolved = [r for r in q.find_rejects(engine, q.RejectFilters(include_resolved=True)) if r["article_id"]]
+    assert len(read(engine, q.find_rejects, q.RejectFilters())) == 2
+    resolved = [r for r in read(engine, q.find_rejects, q.RejectFilters(include_resolved=True)) if r["article_id"]]
     assert [(r["url"], r["article_id"]) for r in resolved] == [("https://kontumtv.vn/a/", stored_id)]
     engine.dispose()
 
@@ -161,8 +181,8 @@ def test_reprocess_rejected_stores_what_now_passes_and_updates_the_rest(db_url: 
     }  # fmt: skip
     for r in cases.values():
         rejects.store_reject(engine, r, run_id=None)
-    ids = {r["url"]: r["id"] for r in q.find_rejects(engine, q.RejectFilters())}
-    outcomes = {url: (outcome, detail) for url, (_i, outcome, detail) in _by_url(ids, q.reprocess_rejected(
+    ids = {r["url"]: r["id"] for r in read(engine, q.find_rejects, q.RejectFilters())}
+    outcomes = {url: (outcome, detail) for url, (_i, outcome, detail) in _by_url(ids, retried(
         engine, q.RejectFilters()))}  # fmt: skip
     assert outcomes == {
         f"{base}/da-sua/": ("stored", "stored"),
@@ -185,7 +205,7 @@ def test_reprocess_rejected_stores_what_now_passes_and_updates_the_rest(db_url: 
     assert kept[f"{base}/tu-danh-sach/"].resolved_at is None
 
     # Resolved rejects are not retried; a second pass changes nothing.
-    again = list(q.reprocess_rejected(engine, q.RejectFilters()))
+    again = retried(engine, q.RejectFilters())
     assert sorted(outcome for _i, outcome, _d in again) == ["no_html", "rejected", "rejected"]
     with session_scope(engine) as session:
         assert len(session.scalars(select(Article.id)).all()) == 2
@@ -199,7 +219,7 @@ def test_reprocess_rejected_resolves_a_copy_of_a_stored_article_to_that_article(
         original = session.scalars(select(Article.id)).one()
     copy = "https://baokontum.vn/ban-sao/"
     rejects.store_reject(engine, reject(copy, "no_body", html=pages.article_html(2).encode()), run_id=None)
-    ((_rid, outcome, detail),) = list(q.reprocess_rejected(engine, q.RejectFilters(site=["kontumtv"])))
+    ((_rid, outcome, detail),) = retried(engine, q.RejectFilters(site=["kontumtv"]))
     assert (outcome, detail) == ("stored", "duplicate_exact")
     assert all_rejects(db_url)[copy].article_id == original
     engine.dispose()
@@ -219,4 +239,22 @@ def test_update_rejection_keeps_the_row_open(db_url: str, reason: str) -> None:
         rejects.update_rejection(session, rid, reason, "why [discovered_by=sitemap]")
     (row,) = all_rejects(db_url).values()
     assert (row.reason, row.resolved_at, rejects.origin(row.detail)) == (reason, None, "sitemap")
+    engine.dispose()
+
+
+def test_reprocess_rejected_leaves_the_commit_to_its_caller(db_url: str) -> None:
+    # The retry works in the caller's transaction: the caller's reads see the stored page before any commit, and a
+    # caller that rolls back keeps the database as it was (no page committed behind its back).
+    engine = get_engine(db_url, migrate=True)
+    url = "https://kontumtv.vn/bai-viet/da-sua/"
+    rejects.store_reject(engine, reject(url, "no_body", html=pages.article_html(3).encode()), run_id=None)
+    with make_sessionmaker(engine)() as session:
+        assert [outcome for _i, outcome, _d in reprocess_rejected(session, q.RejectFilters())] == ["stored"]
+        assert [a["url"] for a in q.find_articles(session, q.Filters())] == [url]
+        assert q.find_rejects(session, q.RejectFilters()) == []  # resolved, in this transaction
+        session.rollback()
+    with read_scope(engine) as session:
+        assert list(q.find_articles(session, q.Filters())) == []
+        assert [r["url"] for r in q.find_rejects(session, q.RejectFilters())] == [url]
+    assert all_rejects(db_url)[url].resolved_at is None
     engine.dispose()

@@ -18,7 +18,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from ingest import query as q
-from ingest.db.engine import get_engine
+from ingest.db.engine import get_engine, read_scope
 from ingest.db.store import store_batch
 from ingest.exporters import CsvExporter, JsonExporter, JsonLinesExporter, XmlExporter, crawl_record, page_text
 from ingest.items import ArticleItem
@@ -101,7 +101,8 @@ def test_an_exported_item_equals_its_stored_row_as_ingest_query_shows_it(db_url:
     engine = get_engine(db_url, migrate=True)
     try:
         assert store_batch(engine, [asdict(item)]) == ["stored"]
-        (stored,) = list(q.find_articles(engine, q.Filters(include_duplicates=True)))
+        with read_scope(engine) as session:
+            (stored,) = list(q.find_articles(session, q.Filters(include_duplicates=True)))
     finally:
         engine.dispose()
     exported = crawl_record(item)
