@@ -14,15 +14,12 @@ from typing import Any
 
 import pytest
 
+from ingest.provinces import MERGERS, PROVINCES_2025, PROVINCES_BEFORE_2025, canonical_province
 from ingest.registry import (
     CONFIDENCES,
-    MERGERS,
-    PROVINCES_2025,
-    PROVINCES_BEFORE_2025,
     STATUSES,
     RegistryError,
     Site,
-    canonical_province,
     default_sites_path,
     load_sites,
     sites_for_province,
