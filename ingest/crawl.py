@@ -214,12 +214,14 @@ class _Runner:
         self.on_done = on_done
         self._lock = threading.Lock()
         self._callbacks = threading.Lock()
+        self._engine_lock = threading.Lock()
         self._stopping = False
         self._running: dict[int, subprocess.Popen[bytes]] = {}
         self._engines: dict[str, Engine] = {}
 
     def engine(self, db_url: str) -> Engine:
-        with self._lock:
+        # Its own lock: creating an engine may migrate a new database, and stop() must not wait for that.
+        with self._engine_lock:
             if db_url not in self._engines:
                 self._engines[db_url] = get_engine(db_url, migrate=True)
             return self._engines[db_url]

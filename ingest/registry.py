@@ -149,7 +149,7 @@ def _date(value: Any, _entry: Mapping[str, Any]) -> dt.date:
     return value
 
 
-def _verified(value: Any, entry: Mapping[str, Any]) -> dt.date | None:
+def _verified(value: Any, _entry: Mapping[str, Any]) -> dt.date | None:
     # TOML has no null: `false` says "never checked live"; a date says when it was.
     if value is False:
         return None
