@@ -1,7 +1,8 @@
 """The crawl-run record: a Scrapy extension that writes one ``crawl_runs`` row per spider run.
 
-At ``spider_opened`` it inserts a ``running`` row and puts its id in the stats as ``ingest/run_id`` (the store
-stamps articles with it); at ``spider_closed`` (after the pipelines have flushed) it records the end time, the
+At ``spider_opened`` it inserts a ``running`` row (or adopts the open row ``INGEST_RUN_ID`` names: ``ingest crawl``
+opens it before starting the process) and puts its id in the stats as ``ingest/run_id`` (the store stamps articles
+with it); at ``spider_closed`` (after the pipelines have flushed) it records the end time, the
 status, the finish reason, the stats, the drops per reason, the number of articles written and the number of pages
 kept as rejects (``ingest/rejected``, written by ``ingest.rejects.RejectRecorder``). Status:
 ``failed`` (``ingest_db_error`` or any database error in the store), ``cancelled`` (shutdown), ``limited`` (a
@@ -140,11 +141,20 @@ class CrawlRunRecorder:
     def spider_opened(self) -> None:
         spider = self.crawler.spider
         name = spider.name if spider is not None else "unknown"
+        given = self.crawler.settings.getint("INGEST_RUN_ID", 0)
         try:
             self.engine = get_engine(self.db_url, migrate=True)
             with session_scope(self.engine) as session:
-                run = CrawlRun(spider=name, started_at=datetime.now(UTC), status="running", stats={}, drops={})
-                session.add(run)
+                # `ingest crawl` opens the row before it starts the process (ingest.crawl) and reads the verdict
+                # from it: adopt that row when it is this spider's and still open.
+                run = session.get(CrawlRun, given) if given else None
+                if run is not None and run.spider == name and run.status == "running":
+                    run.started_at = datetime.now(UTC)
+                else:
+                    if given:
+                        logger.warning("INGEST_RUN_ID=%s is no open run of %s: recording a new run", given, name)
+                    run = CrawlRun(spider=name, started_at=datetime.now(UTC), status="running", stats={}, drops={})
+                    session.add(run)
                 session.flush()
                 self.run_id = run.id
         except SQLAlchemyError:

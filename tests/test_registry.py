@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
+from ingest.provinces import MERGERS, PROVINCES_2025, PROVINCES_BEFORE_2025, canonical_province
 from ingest.registry import (
     CONFIDENCES,
-    MERGERS,
-    PROVINCES_2025,
-    PROVINCES_BEFORE_2025,
     STATUSES,
+    Family,
+    Lineage,
     RegistryError,
     Site,
-    canonical_province,
+    check_registry,
     default_sites_path,
     load_sites,
     sites_for_province,
@@ -451,3 +451,22 @@ def test_any_odd_value_in_any_field_is_a_registry_error_or_loads(tmp_path: Path,
             for problem in exc.problems:
                 assert problem.startswith(f"{path.resolve()}: site "), problem
                 assert "field '" in problem, problem
+
+
+def test_every_field_names_its_checker_and_the_doc_bolds_the_required_ones() -> None:
+    # The schema is declared once, in the dataclasses' fields: each has a checker, and a field without a default is
+    # required (docs/registry.md shows required fields in bold).
+    for cls in (Site, Lineage, Family):
+        for spec in dataclasses.fields(cls):
+            assert callable(spec.metadata.get("check")), (cls.__name__, spec.name)
+    required = {
+        f.name
+        for f in dataclasses.fields(Site)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    doc = (ROOT / "docs" / "registry.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| \*\*`(\w+)`\*\*", doc, re.MULTILINE)) == required
+    for name in required:
+        entry = {k: v for k, v in copy.deepcopy(MINIMAL).items() if k != name}
+        _, problems = check_registry({"site": [entry]})
+        assert any(f"missing required field {name!r}" in p for p in problems), name

@@ -2,25 +2,22 @@
 and print what was stored (per-site counts and a sample query). Needs no internet.
 
 Each site is crawled by ``scrapy crawl <site> -a start_url=<fixture URL>`` in a subprocess, exactly as a user
-would crawl a mirror, so the demo exercises the same code as a scheduled crawl. Running it twice shows the
-incremental behaviour: the second run downloads no stored article.
+would crawl a mirror, through the runner ``ingest crawl`` uses (``ingest.crawl``), so the demo exercises the same
+code as a scheduled crawl. Running it twice shows the incremental behaviour: the second run downloads no stored
+article.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import click
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ingest.cli._common import shown_url
+from ingest.crawl import CrawlJob, CrawlResult, run_crawls
 from ingest.db.engine import read_scope
 from ingest.demo.server import SITE_NAMES, FixtureServer
 from ingest.query import Filters, find_articles
@@ -50,21 +47,6 @@ def _prepare_sqlite(db_url: str) -> None:
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-
-
-def run_crawl(spider: str, start_url: str, db_url: str, stats_file: Path) -> tuple[int, dict[str, Any], str]:
-    """``scrapy crawl`` in a subprocess; (exit code, stats, stderr tail)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"start_url={start_url}"]
-    settings = {**_DEMO_SETTINGS, "INGEST_DB_URL": db_url, "INGEST_STATS_FILE": str(stats_file)}
-    for key, value in settings.items():
-        command += ["-s", f"{key}={value}"]
-    # The settings module by name, so the demo works from any folder (no scrapy.cfg needed).
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings"}
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    stats: dict[str, Any] = {}
-    if stats_file.exists():
-        stats = json.loads(stats_file.read_text(encoding="utf-8"))
-    return result.returncode, stats, result.stderr[-2000:]
 
 
 def _report(db_url: str) -> None:
@@ -112,27 +94,34 @@ def demo(db_url: str | None, port: int, sites: tuple[str, ...]) -> None:
     """
     db = db_url or _default_db()
     _prepare_sqlite(db)
-    failures = 0
     server = FixtureServer(port=port, sites=list(sites) or None)
     try:
         server.start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc}; try --port 0 or another port") from exc
+    settings = tuple(f"{key}={value}" for key, value in _DEMO_SETTINGS.items())
+    jobs = [CrawlJob(name, db, arguments=(f"start_url={url}",), settings=settings) for name, url in server.urls.items()]
+    failed: list[CrawlResult] = []
+
+    def start(job: CrawlJob) -> None:
+        click.echo(f"crawling {job.site} (offline copy at {server.urls[job.site]}) ...")
+
+    def done(result: CrawlResult) -> None:
+        if result.problem:
+            failed.append(result)
+            # The crawl's own log may echo the URL it was given; the runner hides the password in the tail.
+            click.echo(f"  failed: {result.problem}\n{result.log_tail}", err=True)
+            return
+        stats = result.stats
+        click.echo(
+            f"  pages downloaded {stats.get('downloader/response_count', 0)}, "
+            f"articles stored {stats.get('ingest/stored', 0)}, "
+            f"stored ones skipped {stats.get('ingest/skipped_known', 0)}"
+        )
+
     with server, tempfile.TemporaryDirectory() as tmp:
-        for name, url in server.urls.items():
-            click.echo(f"crawling {name} (offline copy at {url}) ...")
-            code, stats, stderr = run_crawl(name, url, db, Path(tmp) / f"{name}.json")
-            if code != 0:
-                failures += 1
-                # The crawl's own log may echo the URL it was given; the password never reaches the terminal.
-                click.echo(f"  failed (exit {code}):\n{stderr.replace(db, shown_url(db))}", err=True)
-                continue
-            click.echo(
-                f"  pages downloaded {stats.get('downloader/response_count', 0)}, "
-                f"articles stored {stats.get('ingest/stored', 0)}, "
-                f"stored ones skipped {stats.get('ingest/skipped_known', 0)}"
-            )
+        run_crawls(jobs, log_dir=Path(tmp), on_start=start, on_done=done)
     _report(db)
     click.echo(f"\nDatabase: {shown_url(db)}")
-    if failures:
-        raise click.ClickException(f"{failures} demo crawl(s) failed")
+    if failed:
+        raise click.ClickException(f"{len(failed)} demo crawl(s) failed")

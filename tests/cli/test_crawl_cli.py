@@ -110,6 +110,7 @@ def test_second_crawl_exits_at_once_while_the_first_holds_the_lock(tmp_path: Pat
         (["--all", "kontumtv"], "not several"),
         (["kontumtv", "--since", "32/01/2025"], "not a date"),
         (["kontumtv", "-s", "DOWNLOAD_DELAY"], "NAME=VALUE"),
+        (["kontumtv", "-s", "INGEST_RECORD_RUNS=0"], "recorded run"),
     ],
 )
 def test_bad_crawl_input(args: list[str], needle: str, tmp_path: Path) -> None:
