@@ -532,13 +532,20 @@ def entry_changes(report: CheckReport, site: Site, today: dt.date) -> dict[str, 
         changes["sitemaps"] = list(dict.fromkeys(sitemaps))
     if site.cms == "unknown" and a.cms != "unknown":
         changes["cms"] = a.cms
-    how = "live" if report.live else f"from a saved copy of {report.url}"
+    # A live check of a mirror or a local copy (`--url` on another host) says nothing about the site itself.
+    own = report.live and same_site(report.final_url or report.url, site.domains)
+    if own:
+        how = "live"
+    elif report.live:
+        how = f"on a copy at {urlsplit(report.final_url or report.url).netloc}"
+    else:
+        how = f"from a saved copy of {report.url}"
     summary = (
         f"Checked by `ingest sites check` on {today.isoformat()} ({how}): {report.verdict}; "
         f"{len(a.registry_links)} article link(s) by the entry, {len(a.generic.articles)} by generic detection."
     )
     changes["notes"] = f"{site.notes} {summary}" if site.notes else summary
-    if report.live and not report.failed:
+    if own and not report.failed:
         changes["verified"] = today
     return changes
 

@@ -35,13 +35,16 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
-def close_matches(word: str, known: Iterable[str]) -> str:
-    """``unknown X 'kontum'`` help: the known names closest to ``word``, or a few of them."""
+def close_matches(word: str, known: Iterable[str], *, listed_by: str | None = "ingest sites") -> str:
+    """``unknown X 'kontum'`` help: the known names closest to ``word``, else how many there are and the command
+    that lists them (``listed_by``), or all of them when no command does."""
     names = sorted(set(known))
     near = difflib.get_close_matches(word, names, n=5, cutoff=0.6) or [n for n in names if word in n][:5]
     if near:
         return "did you mean: " + ", ".join(near) + "?"
-    return f"{len(names)} known (see `ingest sites`)" if names else "none known"
+    if not names:
+        return "none known"
+    return f"{len(names)} known (see `{listed_by}`)" if listed_by else "known: " + ", ".join(names)
 
 
 def default_db_url() -> str:

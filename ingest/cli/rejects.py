@@ -87,7 +87,8 @@ def rejects_cmd(
         if reason is not None:
             known = q.reject_reasons(session)
             if reason not in known:
-                raise BadInput(f"no rejected page has reason {reason!r}: {close_matches(reason, known)}")
+                hint = close_matches(reason, known, listed_by=None)
+                raise BadInput(f"no rejected page has reason {reason!r}: {hint}")
         filters = q.RejectFilters(
             site=list(sites) or None, reason=reason, include_resolved=include_resolved, limit=limit or None
         )

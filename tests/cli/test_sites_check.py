@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.registry import load_sites
-from ingest.sitecheck import Fetched, Fetcher, analyse_page, check_site, detect_cms
+from ingest.sitecheck import CheckReport, Fetched, Fetcher, analyse_page, check_site, detect_cms, entry_changes
 from tests.crawl.conftest import rows
 from tests.crawl.test_generic_discovery import UnknownSitesServer, crawl_site
 from tests.crawl.unknown_sites import REGISTRY, unknown_sites
@@ -116,7 +117,9 @@ def test_check_write_repairs_a_stale_entry(server: UnknownSitesServer, tmp_path:
     text = registry.read_text(encoding="utf-8")
     assert "# The old URL scheme: no article on the site matches it any more." in text  # comments kept
     repaired = load_sites(registry)["portal"]
-    assert repaired.verified is not None
+    # A check of a copy on 127.0.0.1 is not a check of portal.example.vn: the entry is repaired, not verified.
+    assert repaired.verified is None
+    assert "on a copy at 127.0.0.1" in (repaired.notes or "")
     assert "-\\d+\\.htm$" in repaired.article_patterns  # the old scheme stays (archived pages may still use it)
     new = [p for p in repaired.article_patterns if p != "-\\d+\\.htm$"]
     assert new
@@ -181,3 +184,30 @@ def test_analyse_page_without_registry_proposes_patterns() -> None:
     assert not any(re.search(pattern, u) for u in analysis.generic.listings)
     report = check_site(None, html=reply.body, base_url="https://vdocish.example.vn/thoi-su-c7.html")
     assert [(s.url, s.origin) for s in report.feeds] == [("https://vdocish.example.vn/rss/tin-moi.rss", "page")]
+
+
+def test_write_verifies_an_entry_only_from_the_site_itself(tmp_path: Path) -> None:
+    """``verified`` is the day a live check of the site's own domain found articles; a mirror, a local copy or a
+    saved page repairs patterns but never verifies."""
+    site = unknown_sites()[1]  # vdocish
+    site.base_url = "https://vdocish.example.vn/"
+    reply = site.route("/thoi-su-c7.html", {})
+    registry = tmp_path / "sites.toml"
+    registry.write_text(REGISTRY, encoding="utf-8")
+    entry = load_sites(registry)["vdocish"]
+    today = dt.date(2026, 12, 6)
+
+    def changes(url: str, *, live: bool) -> dict[str, Any]:
+        report = CheckReport("vdocish", url, live=live, final_url=url)
+        report.analysis = analyse_page(reply.body, url, entry)
+        report.verdict, report.explanation = "ok", ""
+        return entry_changes(report, entry, today)
+
+    own = changes("https://vdocish.example.vn/thoi-su-c7.html", live=True)
+    assert own["verified"] == today
+    assert "(live)" in own["notes"]
+    mirror = changes("http://127.0.0.1:8999/thoi-su-c7.html", live=True)
+    assert "verified" not in mirror
+    assert "on a copy at 127.0.0.1:8999" in mirror["notes"]
+    saved = changes("https://vdocish.example.vn/thoi-su-c7.html", live=False)
+    assert "verified" not in saved
