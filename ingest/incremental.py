@@ -117,9 +117,12 @@ class IncrementalMiddleware:
 
     # --- spider output ----------------------------------------------------------------------------------------
 
-    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any], spider: Any = None
+    ) -> AsyncIterator[Any]:
         """The callback's output with stored articles and needless next pages held back, in the callback's order.
-        Output with nothing to check (an article page's item) passes straight through."""
+        Output with nothing to check (an article page's item) passes straight through. (``spider``: passed by older
+        Scrapy versions only; the crawler's spider is the one.)"""
         held: list[Any] = []
         checks = 0
         async for obj in result:

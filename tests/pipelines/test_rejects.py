@@ -37,7 +37,7 @@ from tests.pipelines.chain import STAGES, make_crawler
 
 
 def page_item(url: str, html: str, *, discovered_by: str | None) -> ArticleItem:
-    """What a spider yields for ``html`` fetched from ``url`` (``spiders.news.build_item``'s fields)."""
+    """What a spider yields for ``html`` fetched from ``url`` (``spiders.common.build_item``'s fields)."""
     from dataclasses import fields
 
     from ingest.extract import extract_article
