@@ -57,7 +57,7 @@ def build_item(response: Response, site: Site | None) -> ArticleItem | None:
 def drop_not_html(spider: scrapy.Spider, response: Response) -> None:
     """Count and log an article request answered with something that is not a web page (a PDF, an image): there is
     no HTML to keep as a reject, so it is a counted drop (``ingest/dropped/not_html``), never a silent one."""
-    kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no Content-Type"
+    kind = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "no Content-Type"
     spider.logger.info("not an HTML page, dropped: %s (%s, %d bytes)", response.url, kind, len(response.body))
     if spider.crawler.stats is not None:
         spider.crawler.stats.inc_value("ingest/dropped/not_html")

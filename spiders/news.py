@@ -222,11 +222,12 @@ class NewsSpider(scrapy.Spider):
     ) -> scrapy.Request | ListedDate | None:
         """A request for an article URL found ``via`` a route of ``ArticleItem.discovered_by`` ("pattern", "feed",
         ...; None: unknown, so the validate stage's listing test applies), or None when it was seen in this run or is
-        out of range. A publication date found for a page this run already requested comes back as a
-        :class:`ListedDate` for the store instead when the page was parsed already; so does the first URL without a
-        query met for an article requested under one (a feed's tracking link): the store keeps the cleaner URL
-        (``url_rank``), so the row's URL does not depend on whether the feed or a listing came first. Whether the page
-        is stored already is the incremental middleware's question, asked for the whole page's requests at once."""
+        out of range. For a URL seen already, a publication date waits for the page's item, or comes back as a
+        :class:`ListedDate` for the store when the page was parsed already (distributed: also when another worker
+        may parse it); so does the first URL without a query met for an article requested under one (a feed's
+        tracking link): the store keeps the cleaner URL (``url_rank``), so the row's URL does not depend on whether
+        the feed or a listing came first. Whether the page is stored already is the incremental middleware's
+        question, asked for the whole page's requests at once."""
         key = self._key(url)
         if key in self._seen:
             cleaner = key in self._queried and "?" not in url
