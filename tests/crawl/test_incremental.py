@@ -1,6 +1,7 @@
 """The incremental middleware in-process: the news spider's real callbacks on real responses, through
 ``IncrementalMiddleware`` over a real SQLite database (no network). Statements are counted with a SQLAlchemy event
-listener: one query per listing page, whatever the number of links on it."""
+listener: one query per listing page, whatever the number of links on it. Every test runs on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -45,10 +46,10 @@ def listing(numbers: Iterable[int], *, next_page: str | None = f"{BASE}/?trang=2
 
 
 class Db:
-    """A real SQLite database in tmp_path with the articles and runs a test needs."""
+    """A real database (SQLite in tmp_path, or PostgreSQL) with the articles and runs a test needs."""
 
-    def __init__(self, path: Path) -> None:
-        self.url = f"sqlite:///{path / 'news.db'}"
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.engine = get_engine(self.url, migrate=True)
 
     def store(self, url: str, *, first_seen: datetime = LONG_AGO, last_seen: datetime | None = None) -> None:
@@ -75,11 +76,18 @@ class Db:
                                  stats={}, drops={}))  # fmt: skip
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Db]:
-    database = Db(tmp_path)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
+    url = str(request.getfixturevalue("pg_url")) if request.param == "postgres" else f"sqlite:///{tmp_path / 'news.db'}"
+    database = Db(url)
     yield database
+    for mw in _opened:  # release the middlewares' connections (a crawl does it when the spider closes)
+        mw.spider_closed()
+    _opened.clear()
     database.engine.dispose()
+
+
+_opened: list[IncrementalMiddleware] = []
 
 
 def open_middleware(
@@ -90,6 +98,7 @@ def open_middleware(
     spider: news.NewsSpider = cls.from_crawler(crawler, start_url=f"{BASE}/")
     crawler.spider = spider
     mw = IncrementalMiddleware.from_crawler(crawler)
+    _opened.append(mw)
     asyncio.run(mw.open())
     return spider, mw
 
