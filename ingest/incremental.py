@@ -42,12 +42,12 @@ from ingest.db.known import KnownArticles, StoredArticle
 from ingest.distributed import redact_url
 from ingest.items import DISCOVERED_BY_META, LISTED_DATE_META, ListedDate
 from ingest.paging import PAGE_META, ListedPage, articles_known, incremental_cutoff, incremental_stop, stored_before
+from ingest.rejects import DB_ERROR_REASON
 
-__all__ = ["BATCH", "DB_ERROR_REASON", "IncrementalMiddleware"]
+__all__ = ["BATCH", "IncrementalMiddleware"]
 
 logger = logging.getLogger(__name__)
 
-DB_ERROR_REASON: Final = "ingest_db_error"
 # Requests checked per query: every listing page in one, and a huge sitemap's memory bounded while it is checked.
 BATCH: Final = 500
 
