@@ -40,7 +40,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ingest.db.engine import get_engine, session_scope
 from ingest.db.models import CrawlRun
-from ingest.runs import OK_STATUSES, no_articles_found
+from ingest.verdict import OK_STATUSES, no_articles_found
 
 __all__ = ["SEEN_KEYS", "CrawlJob", "CrawlResult", "RunRecord", "close_run", "open_run", "run_crawls", "verdict"]
 

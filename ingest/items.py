@@ -79,6 +79,9 @@ class ArticleItem:
 # Request meta key under which spiders carry ``ArticleItem.discovered_by`` from an article request to its item: its
 # presence marks a request made for an article page (``ingest.rejects`` keeps such a page if its callback fails).
 DISCOVERED_BY_META = "ingest_discovered_by"
+# Request meta key of the publication date a feed, a sitemap or the REST API gave beside an article URL (an aware
+# datetime): it becomes the item's ``listed_published``, or a :class:`ListedDate` when the page is not fetched.
+LISTED_DATE_META = "ingest_listed_date"
 
 
 @dataclass

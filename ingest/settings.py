@@ -81,6 +81,15 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "ingest.rejects.RejectRecorder": 400,
     "ingest.runs.CrawlRunRecorder": 500,
+    # Last: the stats file (INGEST_STATS_FILE) holds what the handlers above count when the spider closes.
+    "ingest.statsfile.StatsFileWriter": 1000,
+}
+
+# Incremental crawls: article requests for stored pages, and next pages of listings that hold nothing new, are held
+# back, one batched database query per listing page (ingest/incremental.py). Closest to the spider (highest order),
+# so the requests it holds back cost the other middlewares nothing.
+SPIDER_MIDDLEWARES = {
+    "ingest.incremental.IncrementalMiddleware": 950,
 }
 
 # --- vn-news-ingest settings ---------------------------------------------------------------------------------
@@ -107,6 +116,13 @@ INGEST_REPEAT_WINDOW = int(os.environ.get("INGEST_REPEAT_WINDOW", "4096"))
 
 # Articles whose body is shorter than this (characters) are dropped as non-articles.
 INGEST_MIN_BODY_CHARS = int(os.environ.get("INGEST_MIN_BODY_CHARS", "200"))
+
+# Incremental crawls (stored articles not fetched again, paging stops at known pages); 0 crawls as if the database
+# were empty (the store still deduplicates).
+INGEST_INCREMENTAL = True
+
+# Write the crawl's stats there as JSON when the spider closes (empty: no file).
+INGEST_STATS_FILE = ""
 
 # Stored articles are downloaded again only when older than this many hours (0 = never re-check).
 INGEST_RECHECK_AFTER_HOURS = float(os.environ.get("INGEST_RECHECK_AFTER_HOURS", "0"))

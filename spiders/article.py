@@ -3,7 +3,8 @@
 ``scrapy crawl article -a url=URL[,URL...]`` or ``-a urls_file=PATH`` (one URL per line; blank lines and ``#``
 comments ignored). Each page's site is looked up in the registry by domain (None for unknown domains, which the
 extractor handles with its generic rules); ``-a site=NAME`` names the registry site instead (mirrors, saved copies).
-Stored articles are fetched again: asking for a page means wanting it.
+Stored articles are fetched again: asking for a page means wanting it (the spider does not ask for the incremental
+middleware).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scrapy.http import Response
 from ingest.discovery import same_site
 from ingest.items import DISCOVERED_BY_META, ArticleItem
 from ingest.registry import Site, load_sites
-from spiders.news import build_item, drop_not_html, write_stats
+from spiders.common import build_item, drop_not_html
 
 
 def read_urls(url: str | None, urls_file: str | None) -> list[str]:
@@ -80,6 +81,3 @@ class ArticleSpider(scrapy.Spider):
             return
         item.discovered_by = response.meta.get(DISCOVERED_BY_META, "url")
         yield item
-
-    def closed(self, reason: str) -> None:
-        write_stats(self)

@@ -1,21 +1,53 @@
-"""The narrow read API spiders use for incremental crawls: what is stored already, and when the last run was.
+"""The narrow read API incremental crawls use: what is stored already, and when the last runs were.
 
-Spiders never see models or sessions (DESIGN.md); they get yes/no answers and a datetime.
+Crawl components never see models or sessions (DESIGN.md); they get :class:`StoredArticle` facts, yes/no answers
+and datetimes (all timezone-aware, UTC). :meth:`KnownArticles.lookup` answers for a whole listing page in one
+statement. This module reads only; it never imports the store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Final, NamedTuple
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import CompoundSelect, Engine, func, literal, select, union_all
 
 from ingest.db.engine import get_engine
 from ingest.db.models import Article, CrawlRun, UrlAlias
 from ingest.normalize import canonical_url, url_rank
 
+# URL keys per statement: a listing page (a few hundred links, two keys each) is one statement; a 50,000-entry
+# sitemap a few dozen, each well under SQLite's and PostgreSQL's bound-parameter limits.
+_KEYS_PER_STATEMENT: Final = 2000
+
+
+class StoredArticle(NamedTuple):
+    """What an incremental crawl needs to know of the stored article a URL belongs to."""
+
+    url: str  # the article's stored URL
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+    def stored_before(self, moment: datetime | None) -> bool:
+        """Whether the article was first stored before ``moment`` (always, when ``moment`` is None)."""
+        return moment is None or self.first_seen_at < moment
+
+    def needs_fetch(self, url: str, *, recheck_after_hours: float, now: datetime) -> bool:
+        """Whether the page at ``url`` (this article's) is worth downloading again: when it was last seen at least
+        ``recheck_after_hours`` ago (0 = never re-check); and once when the stored URL has a query (a feed's tracking
+        parameters) and ``url`` is a cleaner variant: the store then keeps that cleaner URL
+        (``ingest.normalize.url_rank``), so the stored URL does not depend on whether the feed or a listing met the
+        article first (an interrupted crawl, a rerun)."""
+        if "?" in self.url and url_rank(url) < url_rank(self.url):
+            return True
+        if recheck_after_hours <= 0:
+            return False
+        return now - self.last_seen_at >= timedelta(hours=recheck_after_hours)
+
 
 class KnownArticles:
-    """Answers "is this URL stored?" against one database."""
+    """Answers "which of these URLs are stored?" against one database."""
 
     def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
         self._engine = engine
@@ -26,55 +58,65 @@ class KnownArticles:
         """Open the database at ``db_url`` (brought to the current schema, so a new database is simply empty)."""
         return cls(get_engine(db_url, migrate=True), owns_engine=True)
 
-    def _keys(self, url: str) -> list[str]:
-        keys = [url]
-        canon = canonical_url(url)
-        if canon and canon not in keys:
-            keys.append(canon)
-        return keys
+    @property
+    def engine(self) -> Engine:
+        """The engine the answers come from."""
+        return self._engine
 
-    def _stored(self, url: str) -> tuple[datetime, str, datetime] | None:
-        """(last seen, stored URL, first seen) of the article ``url`` belongs to, or None."""
-        keys = self._keys(url)
-        columns = (Article.last_seen_at, Article.url, Article.first_seen_at)
+    @staticmethod
+    def _keys(url: str) -> tuple[str, ...]:
+        canon = canonical_url(url)
+        return (url, canon) if canon and canon != url else (url,)
+
+    def lookup(self, urls: Iterable[str]) -> dict[str, StoredArticle]:
+        """The stored article of each of ``urls`` that is stored (as given or canonicalised, under its canonical
+        URL or an alias); URLs not stored are left out. One statement per ``_KEYS_PER_STATEMENT`` keys: a listing
+        page's links are one round trip."""
+        keys_of = {url: self._keys(url) for url in dict.fromkeys(urls)}
+        keys = list(dict.fromkeys(k for ks in keys_of.values() for k in ks))
+        # key -> (matched the canonical URL, article); a canonical match wins over an alias.
+        found: dict[str, tuple[bool, StoredArticle]] = {}
         with self._engine.connect() as conn:
-            # Canonical URLs (unique index) and aliases (indexed) cover every fetched URL: the store files a fetched
-            # URL that is not canonical as an alias, so ``articles.url`` (no index: a scan) need not be searched.
-            row = conn.execute(select(*columns).where(Article.canonical_url.in_(keys)).limit(1)).first()
-            if row is None:
-                row = conn.execute(
-                    select(*columns)
-                    .join(UrlAlias, UrlAlias.article_id == Article.id)
-                    .where(UrlAlias.url.in_(keys))
-                    .limit(1)
-                ).first()
-        return None if row is None else (row[0], row[1], row[2])
+            for start in range(0, len(keys), _KEYS_PER_STATEMENT):
+                rows = conn.execute(self._statement(keys[start : start + _KEYS_PER_STATEMENT]))
+                for key, canonical, stored_url, first_seen, last_seen in rows:
+                    if key not in found or (canonical and not found[key][0]):
+                        found[key] = (bool(canonical), StoredArticle(stored_url, first_seen, last_seen))
+        answers: dict[str, StoredArticle] = {}
+        for url, url_keys in keys_of.items():
+            # Canonical matches first, then aliases, each in key order: the answer of the one-URL queries before.
+            for want in (True, False):
+                hit = next((found[k][1] for k in url_keys if k in found and found[k][0] is want), None)
+                if hit is not None:
+                    answers[url] = hit
+                    break
+        return answers
+
+    @staticmethod
+    def _statement(keys: list[str]) -> CompoundSelect[str, bool, str, datetime, datetime]:
+        # Canonical URLs (unique index) and aliases (indexed) cover every fetched URL: the store files a fetched URL
+        # that is not canonical as an alias, so ``articles.url`` (no index: a scan) need not be searched.
+        columns = (Article.url, Article.first_seen_at, Article.last_seen_at)
+        by_canonical = select(Article.canonical_url.label("key"), literal(True).label("canonical"), *columns).where(
+            Article.canonical_url.in_(keys)
+        )
+        by_alias = (
+            select(UrlAlias.url.label("key"), literal(False).label("canonical"), *columns)
+            .join(Article, UrlAlias.article_id == Article.id)
+            .where(UrlAlias.url.in_(keys))
+        )
+        return union_all(by_canonical, by_alias)
 
     def is_stored(self, url: str, *, before: datetime | None = None) -> bool:
-        """Whether ``url`` (as given or canonicalised) is a stored article's URL, canonical URL or alias; with
-        ``before``, only an article first seen before that moment counts (one an earlier crawl stored, not this
-        one: what this crawl stored depends on the order it went, what earlier ones stored does not)."""
-        stored = self._stored(url)
-        if stored is None:
-            return False
-        return before is None or bool(stored[2] < before)
+        """Whether ``url`` is a stored article's URL (see :meth:`lookup`); with ``before``, only an article first
+        seen before that moment counts (one an earlier crawl stored, not this one)."""
+        stored = self.lookup([url]).get(url)
+        return stored is not None and stored.stored_before(before)
 
     def needs_fetch(self, url: str, *, recheck_after_hours: float) -> bool:
-        """False when ``url`` is stored and was last seen less than ``recheck_after_hours`` ago (0 = never re-check).
-
-        Also True once for a stored article whose stored URL has a query (a feed's tracking parameters) met under a
-        variant without one: the store then keeps that cleaner URL (``ingest.normalize.url_rank``), so the stored
-        URL does not depend on whether the feed or a listing met the article first (an interrupted crawl, a rerun).
-        """
-        stored = self._stored(url)
-        if stored is None:
-            return True
-        seen, stored_url, _first = stored
-        if "?" in stored_url and url_rank(url) < url_rank(stored_url):
-            return True
-        if recheck_after_hours <= 0:
-            return False
-        return datetime.now(UTC) - seen >= timedelta(hours=recheck_after_hours)
+        """True when ``url`` is not stored or its article is due again (:meth:`StoredArticle.needs_fetch`)."""
+        stored = self.lookup([url]).get(url)
+        return stored is None or stored.needs_fetch(url, recheck_after_hours=recheck_after_hours, now=datetime.now(UTC))
 
     def last_finished_at(self, spider: str) -> datetime | None:
         """When the newest run of ``spider`` that finished normally *ended* (None when none did)."""

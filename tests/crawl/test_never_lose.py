@@ -77,9 +77,11 @@ def test_articles_are_stored_or_kept_as_rejects(db_url: str, tmp_path: Path) -> 
     (article_id,) = rows(db_url, "SELECT id FROM articles WHERE url = :u", u=base + "/bai-viet/qua-ngan/")[0]
     assert (fixed["article"], fixed["attempts"]) == (article_id, 1)
     assert fixed["resolved"] is not None
-    # Counted once the store has flushed (after the spider wrote its stats file): the run's record has it.
+    # Counted once the store has flushed: the run's record has it, and so has the stats file (written last).
     last_stats = rows(db_url, "SELECT stats FROM crawl_runs ORDER BY id DESC")[0][0]
     assert (json.loads(last_stats) if isinstance(last_stats, str) else last_stats)["ingest/rejects_resolved"] == 1
+    assert second["ingest/rejects_resolved"] == 1
+    assert (second["ingest/run_status"], second["finish_reason"]) == ("finished", "finished")
     for path in ("/bai-viet/trang-trong/", "/bai-viet/font-vni/"):
         again = after[base + path]
         assert again["attempts"] == 2

@@ -27,7 +27,7 @@ from ingest.db.rejects import origin
 from ingest.items import DISCOVERED_BY_META, ArticleItem
 from ingest.registry import load_sites
 from ingest.rejects import RejectItem, RejectRecorder
-from ingest.runs import run_status
+from ingest.verdict import run_status
 from ingest.validate import REQUESTED_AS_ARTICLE
 from pipelines import normalize as normalize_stage
 from pipelines.validate import ValidatePipeline
@@ -37,7 +37,7 @@ from tests.pipelines.chain import STAGES, make_crawler
 
 
 def page_item(url: str, html: str, *, discovered_by: str | None) -> ArticleItem:
-    """What a spider yields for ``html`` fetched from ``url`` (``spiders.news.build_item``'s fields)."""
+    """What a spider yields for ``html`` fetched from ``url`` (``spiders.common.build_item``'s fields)."""
     from dataclasses import fields
 
     from ingest.extract import extract_article

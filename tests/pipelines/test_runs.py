@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from ingest.db.engine import get_engine, session_scope
 from ingest.db.models import Article, CrawlRun
-from ingest.runs import CrawlRunRecorder, drops_per_reason, json_stats, run_status
+from ingest.runs import CrawlRunRecorder, json_stats
+from ingest.verdict import drops_per_reason, run_status
 from tests.pipelines.chain import make_crawler
 
 ROOT = Path(__file__).resolve().parents[2]
