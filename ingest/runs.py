@@ -37,6 +37,7 @@ from ingest.verdict import drops_per_reason, run_flags, run_status
 
 logger = logging.getLogger(__name__)
 
+
 def json_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
     """Stats made JSON-safe (datetimes as ISO 8601, other objects as text)."""
     out: dict[str, Any] = {}

@@ -27,8 +27,8 @@ from ingest.db.rejects import origin
 from ingest.items import DISCOVERED_BY_META, ArticleItem
 from ingest.registry import load_sites
 from ingest.rejects import RejectItem, RejectRecorder
-from ingest.verdict import run_status
 from ingest.validate import REQUESTED_AS_ARTICLE
+from ingest.verdict import run_status
 from pipelines import normalize as normalize_stage
 from pipelines.validate import ValidatePipeline
 from tests.crawl.lossless_site import undated_article
