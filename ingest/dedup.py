@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from ingest.normalize import normalize_text, search_key
@@ -206,6 +207,13 @@ def band_keys(fp: int) -> list[int]:
     fp &= _MASK
     blocks = [(fp >> shift) & ((1 << width) - 1) for shift, width in zip(_BLOCK_SHIFTS, BLOCK_WIDTHS, strict=True)]
     return [k << BAND_SHIFT | blocks[i] << BLOCK_WIDTHS[j] | blocks[j] for k, (i, j) in enumerate(BAND_PAIRS)]
+
+
+@lru_cache(maxsize=16_384)
+def cached_band_keys(fp: int) -> tuple[int, ...]:
+    """:func:`band_keys` of ``fp`` as a tuple, remembered: a writer needs a fingerprint's keys for its locks, its
+    batch's lookup, its in-memory index and the band rows."""
+    return tuple(band_keys(fp))
 
 
 def to_signed(fp: int) -> int:

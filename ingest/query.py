@@ -425,20 +425,8 @@ def reprocess(
             outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC), merge=False)
             if outcome != "updated":
                 # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
-                article.published_at = fields.get("published")
-                article.published_raw = fields.get("published_raw")
-                article.published_precision = fields.get("published_precision")
-                article.published_year_inferred = bool(fields.get("published_year_inferred"))
-                article.part_of_day = fields.get("part_of_day")
-                article.modified_at = fields.get("modified")
-                article.modified_raw = raw_fields.get("modified_raw")
-                article.byline_raw = raw_fields.get("byline_raw")
-                article.lead = fields.get("lead")
-                article.category = list(fields.get("category") or [])
-                article.tags = list(fields.get("tags") or [])
-                article.source_id = store._source_id(session, fields.get("source"))  # the store's own helper
-                session.flush()
-                store._write_people(session, article.id, rec)
+                metadata = {**fields, "modified_raw": raw_fields.get("modified_raw")}
+                store.update_metadata(session, article.id, {**metadata, "byline_raw": raw_fields.get("byline_raw")})
             session.flush()
             session.refresh(article)
             changed = _comparable(article) != before or outcome == "updated"

@@ -241,10 +241,11 @@ def test_store_many_on_postgres_keeps_each_transactions_advisory_locks_bounded(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bulk batch's advisory locks share the server's lock table: store_many splits batches that would hold more."""
-    from ingest.db import store
+    from ingest.db.store import write
+    from ingest.dedup import band_keys
 
-    monkeypatch.setattr(store, "PG_LOCKS_PER_BATCH", 2 * (len(store.band_keys(0)) + 3))
-    assert store.pg_batch_size() == 2
+    monkeypatch.setattr(write, "PG_LOCKS_PER_BATCH", 2 * (len(band_keys(0)) + 3))
+    assert write.pg_batch_size() == 2
     eng = get_engine(pg_url, migrate=True)
     commits: list[int] = []
     event.listen(eng, "commit", lambda _conn: commits.append(1))
