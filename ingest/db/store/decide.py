@@ -80,6 +80,7 @@ class Row:
         "bands_dirty",
         "cols",
         "dirty",
+        "fp",
         "id",
         "lost",
         "order",
@@ -101,6 +102,8 @@ class Row:
     ) -> None:
         self.id = id
         self.cols = cols
+        signed = cols.get("fingerprint")
+        self.fp: int | None = to_unsigned(signed) if signed is not None else None  # unsigned, as ingest.dedup has it
         self._view = view
         self.root = root  # the original this row is a near duplicate of (``duplicate_of``), None for an original
         self.order = order
@@ -133,12 +136,6 @@ class Row:
         return str(self.cols["content_hash"])
 
     @property
-    def fp(self) -> int | None:
-        """The unsigned fingerprint (``cols`` holds it signed, as the column does)."""
-        signed = self.cols.get("fingerprint")
-        return to_unsigned(signed) if signed is not None else None
-
-    @property
     def view(self) -> dict[str, Any]:
         """The mergeable fields (item names) plus ``canonical_url`` and ``site``; NeedsRead when not read."""
         if self._view is None:
@@ -160,6 +157,8 @@ class Row:
     def set(self, column: str, value: Any) -> None:
         """Change a column (a stored row's change is written by the plan's update; a new row's by its insert)."""
         self.cols[column] = value
+        if column == "fingerprint":
+            self.fp = to_unsigned(value) if value is not None else None
         if not self.new:
             self.dirty.add(column)
 
@@ -181,16 +180,25 @@ class Snapshot:
     by_canon: dict[str, Row] = field(default_factory=dict)  # canonical URL -> article
     aliases: dict[str, Row] = field(default_factory=dict)  # alias URL -> article
     by_hash: dict[str, list[Row]] = field(default_factory=dict)  # content hash -> the articles holding it
-    bands: dict[int, list[tuple[int, Row]]] = field(default_factory=dict)  # band key -> (unsigned fingerprint, row)
+    # band key -> the row, or the rows, whose fingerprint has (or had, before a content change) that key
+    bands: dict[int, Row | list[Row]] = field(default_factory=dict)
 
     def index_hash(self, row: Row) -> None:
         self.by_hash.setdefault(row.content_hash, []).append(row)
 
     def index_bands(self, row: Row) -> None:
-        fp = row.fp
-        if fp is not None:
-            for key in cached_band_keys(fp):
-                self.bands.setdefault(key, []).append((fp, row))
+        if row.fp is None:
+            return
+        bands = self.bands
+        for key in cached_band_keys(row.fp):
+            # Most keys meet one row: a list only where two rows share one (few objects for the collector to walk).
+            found = bands.get(key)
+            if found is None:
+                bands[key] = row
+            elif isinstance(found, list):
+                found.append(row)
+            else:
+                bands[key] = [found, row]
 
     def original(self, chash: str) -> Row | None:
         """The first stored article (lowest id) whose content hash is ``chash``."""
@@ -202,10 +210,15 @@ class Snapshot:
         if fp is None:
             return None
         roots: dict[int, Row] = {}
+        bands = self.bands
         for key in cached_band_keys(fp):
-            for other, row in self.bands.get(key, ()):
-                # An entry of a fingerprint the row no longer has (its content changed in this batch) is stale.
-                if row.fp == other and hamming(other, fp) <= NEAR_DISTANCE:
+            found = bands.get(key)
+            if found is None:
+                continue
+            for row in found if isinstance(found, list) else (found,):
+                # The row's current fingerprint decides (a key it had before a content change may still lead here:
+                # if the current one is near, the current one's keys lead here too).
+                if row.fp is not None and hamming(row.fp, fp) <= NEAR_DISTANCE:
                     root = row.root or row
                     roots[id(root)] = root
         return min(roots.values(), key=Row.earliest_key) if roots else None
@@ -333,17 +346,17 @@ class _Decider:
         self.plan.versions.append(Version(row, values))
 
     def insert(self, r: Record, root: Row | None) -> Row:
-        cols = {
-            **r.content,
-            "url": r.url,
-            "canonical_url": r.canon,
-            "site": r.site,
-            "content_hash": r.chash,
-            "fingerprint": r.signed_fp,
-            "first_seen_at": r.seen,
-            "last_seen_at": r.seen,
-            "crawl_run_id": self.run_id,
-        }
+        cols = dict(r.content)
+        cols.update(
+            url=r.url,
+            canonical_url=r.canon,
+            site=r.site,
+            content_hash=r.chash,
+            fingerprint=r.signed_fp,
+            first_seen_at=r.seen,
+            last_seen_at=r.seen,
+            crawl_run_id=self.run_id,
+        )
         row = Row(None, cols, root=root, order=len(self.plan.inserts), src=r)
         self.plan.inserts.append(row)
         self.plan.insert_outcomes.append(len(self.plan.outcomes))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from ingest.db.models import Article, ArticleAuthor, ArticleOrganisation, Author, Organisation, Source
-from ingest.db.store.apply import author_rows, insert_plain, name_ids
+from ingest.db.store.apply import AUTHOR_COLUMNS, ORG_COLUMNS, author_rows, insert_plain, name_ids
 from ingest.db.store.records import aware, clean, clean_list, people, source_name
 from ingest.normalize import search_key_of_parts
 
@@ -57,10 +57,10 @@ def update_metadata(session: Session, article_id: int, fields: Mapping[str, Any]
     conn.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
     conn.execute(delete(ArticleOrganisation).where(ArticleOrganisation.article_id == article_id))
     author_ids = name_ids(conn, Author, {name for _p, name, _r in authors})
-    insert_plain(conn, ArticleAuthor, author_rows(article_id, authors, author_ids))
+    insert_plain(conn, ArticleAuthor, AUTHOR_COLUMNS, author_rows(article_id, authors, author_ids), fresh=True)
     org_ids = name_ids(conn, Organisation, set(orgs))
-    rows = [{"article_id": article_id, "organisation_id": o} for o in sorted({org_ids[n] for n in orgs})]
-    insert_plain(conn, ArticleOrganisation, rows)
+    rows = [(article_id, o) for o in sorted({org_ids[n] for n in orgs})]
+    insert_plain(conn, ArticleOrganisation, ORG_COLUMNS, rows, fresh=True)
     obj = session.identity_map.get(identity_key(Article, article_id))
     if obj is not None:
         session.expire(obj)

@@ -58,16 +58,23 @@ def clean(value: Any, limit: int | None = None) -> str | None:
     """Text for a column: NUL characters removed; None when it is not text or cannot fit ``limit``."""
     if not isinstance(value, str):
         return None
-    value = value.replace("\x00", "")
+    if "\x00" in value:
+        value = value.replace("\x00", "")
     return None if limit is not None and len(value) > limit else value
 
 
 def clean_list(value: Any, limit: int | None = None) -> list[str]:
     """The non-blank strings of a list, cleaned like :func:`clean` (anything but a list gives ``[]``)."""
-    if not isinstance(value, (list, tuple)):
+    if not value or not isinstance(value, (list, tuple)):
         return []
-    out = (clean(v, limit) for v in value)
-    return [v for v in out if v and v.strip()]
+    out = []
+    for v in value:
+        if isinstance(v, str):
+            if "\x00" in v:
+                v = v.replace("\x00", "")
+            if (limit is None or len(v) <= limit) and v.strip():
+                out.append(v)
+    return out
 
 
 def json_safe(value: Any) -> Any:
@@ -180,31 +187,33 @@ class Record:
 
     @cached_property
     def content(self) -> dict[str, Any]:
-        """The content columns an insert or a content change writes (not identity, keys or crawl bookkeeping)."""
+        """The content columns an insert or a content change writes (not identity, keys or crawl bookkeeping); the
+        values ``merge_view`` gives the same fields."""
         rec = self.rec
-        status = rec.get("http_status")
-        view = self.view
+        get = rec.get
+        status = get("http_status")
+        images = get("images")
         return {
-            "title": clean(rec.get("title")),
-            "lead": view["lead"],
-            "body": clean(rec.get("body")),
-            "language": view["language"],
-            "published_at": view["published"],
-            "published_raw": view["published_raw"],
-            "published_precision": view["published_precision"],
-            "published_year_inferred": view["published_year_inferred"],
-            "part_of_day": view["part_of_day"],
-            "modified_at": view["modified"],
-            "modified_raw": view["modified_raw"],
-            "byline_raw": view["byline_raw"],
-            "category": view["category"],
-            "tags": view["tags"],
-            "images": view["images"],
+            "title": clean(get("title")),
+            "lead": clean(get("lead")),
+            "body": clean(get("body")),
+            "language": clean(get("language"), 20),
+            "published_at": aware(get("published")),
+            "published_raw": clean(get("published_raw")),
+            "published_precision": clean(get("published_precision"), 10),
+            "published_year_inferred": bool(get("published_year_inferred")),
+            "part_of_day": clean(get("part_of_day"), 10),
+            "modified_at": aware(get("modified")),
+            "modified_raw": clean(get("modified_raw")),
+            "byline_raw": clean(get("byline_raw")),
+            "category": clean_list(get("category")),
+            "tags": clean_list(get("tags")),
+            "images": json_safe([i for i in images if isinstance(i, Mapping)]) if images else [],
             "search_text": self.search_text,
-            "fetched_at": aware(rec.get("fetched_at")),
+            "fetched_at": aware(get("fetched_at")),
             "http_status": status if isinstance(status, int) and 0 <= status < 1000 else None,
-            "html_encoding": clean(rec.get("encoding"), 40),
-            "html_zlib": compress_html(rec.get("html")),
+            "html_encoding": clean(get("encoding"), 40),
+            "html_zlib": compress_html(get("html")),
         }
 
     @property

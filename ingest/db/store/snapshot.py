@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
-from ingest.db.models import Article, ArticleAuthor, ArticleOrganisation, Author, FingerprintBand, Organisation, Source
-from ingest.db.models import UrlAlias as _UrlAlias
+from ingest.db.models import Article, ArticleAuthor, ArticleOrganisation, Author, Organisation, Source
 from ingest.db.store.decide import Row, Snapshot
 from ingest.db.store.records import Record, aware
 from ingest.dedup import NEAR_DISTANCE, cached_band_keys, hamming, to_unsigned
@@ -27,9 +26,7 @@ IN_CHUNK = 500
 KEY_CHUNK = 2_000  # band keys per lookup: 15 per fingerprint
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
-_ALIASES: Table = _UrlAlias.__table__  # type: ignore[assignment]
 _SOURCES: Table = Source.__table__  # type: ignore[assignment]
-_BANDS: Table = FingerprintBand.__table__  # type: ignore[assignment]
 # What the decisions may read or version of a stored row (not the body, not the page).
 ROW_COLUMNS = (
     "id",
@@ -132,9 +129,9 @@ class _Reader:
             for key in cached_band_keys(fp):
                 probe.setdefault(key, []).append(fp)
         near: set[int] = set()
-        stmt = select(_BANDS.c.article_id, _BANDS.c.band_key, _BANDS.c.fingerprint)
-        for chunk in chunks(sorted(probe), KEY_CHUNK):
-            for art_id, key, art_fp in self.conn.execute(stmt.where(_BANDS.c.band_key.in_(chunk))):
+        sql = "SELECT band_key, fingerprint, article_id FROM fingerprint_bands WHERE band_key {}"
+        for key, art_fp, art_id in lookup(self.conn, sql, sorted(probe), KEY_CHUNK):
+            if art_id not in near:
                 unsigned = to_unsigned(art_fp)
                 if any(hamming(unsigned, fp) <= NEAR_DISTANCE for fp in probe[key]):
                     near.add(art_id)
@@ -178,31 +175,54 @@ class _Reader:
                 self.rows[article_id].root = self.rows.get(root_id)
 
 
+def _marks(conn: Connection, n: int) -> str:
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
+
+
+def lookup(conn: Connection, sql: str, values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` (``SELECT .. WHERE column {}``) for ``values``, straight through the driver: PostgreSQL
+    takes the whole list as one array (``= ANY``), SQLite an ``IN`` list per chunk. A batch looks up thousands of
+    plain keys (URLs, hashes, band keys), and SQLAlchemy's rendering of long ``IN`` lists cost more than the
+    lookups."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        yield from conn.exec_driver_sql(sql.format("= ANY(%s)"), (list(values),))
+        return
+    for chunk in chunks(values, size):
+        yield from conn.exec_driver_sql(sql.format(f"IN ({_marks(conn, len(chunk))})"), tuple(chunk))
+
+
 def read_snapshot(session: Session, records: Sequence[Record], *, extra: Collection[int] = ()) -> Snapshot:
     """The stored articles ``records`` can meet (see the module docstring); ``extra``: ids to read whole too."""
-    reader = _Reader(session.connection())
+    conn = session.connection()
+    reader = _Reader(conn)
     snap = Snapshot()
-    canons = sorted({r.canon for r in records})
-    for chunk in chunks(canons):
-        for found in reader.select(_ARTICLES.c.canonical_url.in_(chunk)):
-            snap.by_canon[found.canonical_url] = reader.row(found)
+    # The keys first (narrow rows through the driver), then the rows they found, whole, with SQLAlchemy's types.
+    canons = dict(
+        lookup(
+            conn, "SELECT canonical_url, id FROM articles WHERE canonical_url {}", sorted({r.canon for r in records})
+        )
+    )
     urls = sorted({u for r in records for u in (r.canon, r.url)})
-    alias_stmt = _ROW.add_columns(_ALIASES.c.url.label("alias")).join(_ALIASES, _ALIASES.c.article_id == _ARTICLES.c.id)
-    for chunk in chunks(urls):
-        for found in reader.conn.execute(alias_stmt.where(_ALIASES.c.url.in_(chunk))):
-            snap.aliases[found.alias] = reader.row(found)
-    for chunk in chunks(sorted({r.chash for r in records})):
-        for found in reader.select(_ARTICLES.c.content_hash.in_(chunk)):
-            snap.by_hash.setdefault(found.content_hash, []).append(reader.row(found))
-    # Everything read so far is a row a record may be a copy of: what a merge compares is read for each.
-    candidates = set(reader.rows) | set(extra)
+    aliases = dict(lookup(conn, "SELECT url, article_id FROM url_aliases WHERE url {}", urls))
+    hashes = list(
+        lookup(conn, "SELECT content_hash, id FROM articles WHERE content_hash {}", sorted({r.chash for r in records}))
+    )
+    # Everything found so far is a row a record may be a copy of: what a merge compares is read for each.
+    candidates = {*canons.values(), *aliases.values(), *(i for _h, i in hashes), *extra}
     near = reader.near({r.fp for r in records if r.fp is not None})
-    reader.by_ids(near | set(extra))
+    reader.by_ids(candidates | near)
     reader.by_ids({root for root in reader._duplicate_of.values() if root is not None})
     reader.link_roots()
+    rows = reader.rows
+    snap.by_canon = {canon: rows[i] for canon, i in canons.items()}
+    snap.aliases = {url: rows[i] for url, i in aliases.items()}
+    for chash, i in sorted(hashes, key=lambda found: found[1]):
+        snap.by_hash.setdefault(chash, []).append(rows[i])
     for art_id in near:
-        snap.index_bands(reader.rows[art_id])
-    reader.views(candidates & reader.rows.keys())
+        snap.index_bands(rows[art_id])
+    reader.views(candidates & rows.keys())
     # A record that changes a stored article's content keeps the old content as a version, body included.
     changing = {
         row.id for r in records if (row := snap.by_canon.get(r.canon)) is not None and row.content_hash != r.chash
