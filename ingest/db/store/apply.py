@@ -115,6 +115,7 @@ def name_ids(
         return {}
     ordered = sorted(names)
     table = _table(model)
+    ids: dict[str, int]
     if conn.dialect.name == "postgresql":
         sql = (
             f"WITH given AS (SELECT unnest(%s::varchar[]) AS name), "
@@ -130,7 +131,7 @@ def name_ids(
             ids.update(conn.exec_driver_sql(found, (late,)).all())
         return ids
     conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), [{"name": n} for n in ordered])
-    ids: dict[str, int] = {}
+    ids = {}
     for chunk in chunks(ordered):
         ids.update((n, i) for i, n in conn.execute(select(model.id, model.name).where(model.name.in_(chunk))))
     return ids
