@@ -205,58 +205,59 @@ class _Writer:
         insert_plain(self.conn, ArticleOrganisation, ORG_COLUMNS, org_list, fresh=True)
         return self.outcomes
 
+    def next_ids(self, n: int) -> list[int]:
+        """The ids the next ``n`` articles get, in order: what the database would give them one by one (SQLite:
+        after the largest, under the batch's write lock; PostgreSQL: the column's sequence)."""
+        if self.conn.dialect.name == "postgresql":
+            sql = "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, %s)"
+            return [int(i) for (i,) in self.conn.exec_driver_sql(sql, (n,))]
+        top = int(self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM articles").scalar_one())
+        return list(range(top + 1, top + n + 1))
+
     def insert_articles(self, sources: Mapping[str, int]) -> None:
-        """Insert the new articles and learn their ids (``self.ours``: the rows this statement wrote; a canonical URL
-        another writer stored first keeps that writer's row, and with other content the record is ``unchanged``)."""
+        """Insert the new articles with ids given in advance, so a near duplicate of an article of the same batch
+        names its original in the same statement (no second write of the row). ``self.ours``: the rows this
+        statement wrote; a canonical URL another writer stored first keeps that writer's row, and with other
+        content the record is ``unchanged``."""
         inserts = self.plan.inserts
         if not inserts:
             return
         rows = []
+        for row, article_id in zip(inserts, self.next_ids(len(inserts)), strict=True):
+            row.id = article_id
         for row in inserts:
             source = row.source()
-            root = row.root
             values = row.cols  # the row's last use: its columns are the insert's parameters
+            values["id"] = row.id
             values["source_id"] = sources[source] if source else None
-            values["duplicate_of"] = root.id if root is not None and not root.new else None
+            values["duplicate_of"] = row.root.id if row.root is not None else None
             rows.append(values)
         insert = dialect_insert(self.conn, _ARTICLES).on_conflict_do_nothing(index_elements=["canonical_url"])
-        found: dict[str, tuple[int, str, bool]] = {}  # canonical URL -> id, content hash, written by us
         if self.conn.dialect.name == "postgresql":
             # An executemany (psycopg pipelines it) costs a quarter less than one multi-row INSERT .. RETURNING
-            # here (measured); the ids are read back, and xmin tells this transaction's rows from another writer's.
-            self.conn.execute(insert, rows)
-            sql = (
-                "SELECT canonical_url, id, content_hash, xmin::text::bigint = txid_current() %% 4294967296 "
-                "FROM articles WHERE canonical_url {}"
-            )
-            canons = [row.canonical_url for row in inserts]
-            found = {c: (i, h, mine) for c, i, h, mine in lookup(self.conn, sql, canons)}
+            # here (measured); its row count says whether every row went in.
+            written = self.conn.execute(insert, rows).rowcount
+            mine = {row.canonical_url for row in inserts} if written == len(rows) else None
         else:
             # One multi-row statement (SQLAlchemy's insertmanyvalues), not one per row: see the module docstring.
-            returned = self.conn.execute(insert.returning(_ARTICLES.c.id, _ARTICLES.c.canonical_url), rows)
-            ids = {canon: i for i, canon in returned}
-            found = {
-                row.canonical_url: (ids[row.canonical_url], row.content_hash, True)
-                for row in inserts
-                if row.canonical_url in ids
-            }
-            missing = [row.canonical_url for row in inserts if row.canonical_url not in ids]
-            sql = "SELECT canonical_url, id, content_hash FROM articles WHERE canonical_url {}"
-            found.update((c, (i, h, False)) for c, i, h in lookup(self.conn, sql, missing))
+            mine = set(self.conn.execute(insert.returning(_ARTICLES.c.canonical_url), rows).scalars())
+        if mine is not None and len(mine) == len(inserts):
+            self.ours = list(inserts)
+            return
+        # Another writer stored some of these canonical URLs first (one that does not take the store's locks):
+        # theirs stand. (A near duplicate of one of them named an id that was not written: the foreign key fails
+        # the statement, and the batch is written again, see ``write.is_transient``.)
+        sql = "SELECT canonical_url, id, content_hash FROM articles WHERE canonical_url {}"
+        found = {c: (i, h) for c, i, h in lookup(self.conn, sql, [row.canonical_url for row in inserts])}
         for row, index in zip(inserts, self.plan.insert_outcomes, strict=True):
-            row.id, chash, mine = found[row.canonical_url]
-            if mine:
+            article_id, chash = found[row.canonical_url]
+            if article_id == row.id:
                 self.ours.append(row)
-            elif chash != row.content_hash:  # another writer stored this canonical URL first: theirs stands
+                continue
+            row.id = article_id
+            if chash != row.content_hash:
                 row.lost = True
                 self.outcomes[index] = "unchanged"
-        late = [
-            {"aid": row.id, "dup": row.root.id}
-            for row in inserts
-            if row.root is not None and row.root.new and not row.lost
-        ]
-        by_id = _ARTICLES.c.id == bindparam("aid")
-        self.execute(update(_ARTICLES).where(by_id).values(duplicate_of=bindparam("dup")), late)
 
     def write_aliases(self) -> None:
         pending: list[dict[str, Any]] = []

@@ -59,6 +59,15 @@ _ROW = select(*(_ARTICLES.c[c] for c in ROW_COLUMNS), _SOURCES.c.name.label("sou
 )
 
 
+# The band index's candidates with what deciding a near duplicate needs of them: the original each stands for
+# (``duplicate_of``) and both publication dates (the earliest original is the one kept).
+_NEAR_SQL = (
+    "SELECT b.band_key, b.fingerprint, b.article_id, a.duplicate_of, a.published_at, r.published_at "
+    "FROM fingerprint_bands AS b JOIN articles AS a ON a.id = b.article_id "
+    "LEFT JOIN articles AS r ON r.id = a.duplicate_of WHERE b.band_key {}"
+)
+
+
 def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -123,19 +132,33 @@ class _Reader:
         self.people(ids)
 
     def near(self, fps: set[int]) -> set[int]:
-        """Ids of the stored articles within ``NEAR_DISTANCE`` bits of any of ``fps`` (read from the band index)."""
+        """Ids of the stored articles within ``NEAR_DISTANCE`` bits of any of ``fps``, as rows linked to their
+        originals: one statement over the band index, which brings each candidate's original and publication dates
+        along (an article that is only a near match needs nothing else: it is never merged into or versioned)."""
         probe: dict[int, list[int]] = {}
         for fp in fps:
             for key in cached_band_keys(fp):
                 probe.setdefault(key, []).append(fp)
-        near: set[int] = set()
-        sql = "SELECT band_key, fingerprint, article_id FROM fingerprint_bands WHERE band_key {}"
-        for key, art_fp, art_id in lookup(self.conn, sql, sorted(probe), KEY_CHUNK):
-            if art_id not in near:
-                unsigned = to_unsigned(art_fp)
-                if any(hamming(unsigned, fp) <= NEAR_DISTANCE for fp in probe[key]):
-                    near.add(art_id)
-        return near
+        published = _ARTICLES.c.published_at.type.dialect_impl(self.conn.dialect)
+        as_datetime = published.result_processor(self.conn.dialect, None) or (lambda value: value)
+        matches: dict[int, tuple[int, int | None, Any, Any]] = {}
+        for key, art_fp, art_id, root_id, art_published, root_published in lookup(
+            self.conn, _NEAR_SQL, sorted(probe), KEY_CHUNK
+        ):
+            if art_id not in matches and any(hamming(to_unsigned(art_fp), fp) <= NEAR_DISTANCE for fp in probe[key]):
+                matches[art_id] = (art_fp, root_id, art_published, root_published)
+        for art_id, (art_fp, root_id, art_published, _r) in matches.items():
+            if art_id not in self.rows:
+                cols = {"id": art_id, "fingerprint": art_fp, "duplicate_of": root_id}
+                self.rows[art_id] = Row(art_id, {**cols, "published_at": as_datetime(art_published)})
+        for art_id, (_f, root_id, _p, root_published) in matches.items():
+            if root_id is not None:
+                root = self.rows.get(root_id)
+                if root is None:  # an original that is not a match itself: only its date and id are needed
+                    cols = {"id": root_id, "fingerprint": None, "duplicate_of": None}
+                    root = self.rows[root_id] = Row(root_id, {**cols, "published_at": as_datetime(root_published)})
+                self.rows[art_id].root = root
+        return set(matches)
 
     def people(self, ids: Collection[int]) -> None:
         """Fill the authors, roles and organisations of these rows' views (as ``records.merge_view`` forms them)."""
@@ -170,9 +193,12 @@ class _Reader:
                 self.rows[article_id].cols["body"] = body
 
     def link_roots(self) -> None:
+        """Link the rows read whole to their originals (reading those not read yet)."""
+        roots = {root for root in self._duplicate_of.values() if root is not None}
+        self.by_ids(roots - self.rows.keys())
         for article_id, root_id in self._duplicate_of.items():
             if root_id is not None:
-                self.rows[article_id].root = self.rows.get(root_id)
+                self.rows[article_id].root = self.rows[root_id]
 
 
 def _marks(conn: Connection, n: int) -> str:
@@ -211,10 +237,9 @@ def read_snapshot(session: Session, records: Sequence[Record], *, extra: Collect
     )
     # Everything found so far is a row a record may be a copy of: what a merge compares is read for each.
     candidates = {*canons.values(), *aliases.values(), *(i for _h, i in hashes), *extra}
-    near = reader.near({r.fp for r in records if r.fp is not None})
-    reader.by_ids(candidates | near)
-    reader.by_ids({root for root in reader._duplicate_of.values() if root is not None})
+    reader.by_ids(candidates)
     reader.link_roots()
+    near = reader.near({r.fp for r in records if r.fp is not None})
     rows = reader.rows
     snap.by_canon = {canon: rows[i] for canon, i in canons.items()}
     snap.aliases = {url: rows[i] for url, i in aliases.items()}

@@ -118,8 +118,9 @@ def count_outcomes(outcomes: Iterable[Outcome]) -> dict[Outcome, int]:
     return counts
 
 
-# SQLSTATEs of PostgreSQL errors that only mean "try again": deadlock between workers, serialization failure.
-_RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+# SQLSTATEs of PostgreSQL errors that only mean "try again": deadlock between workers, serialization failure, and a
+# foreign key to a new article that a parallel writer's row displaced (``apply.insert_articles``).
+_RETRY_SQLSTATES = frozenset({"40P01", "40001", "23503"})
 
 
 def is_transient(exc: BaseException) -> bool:
