@@ -36,13 +36,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import run_in_thread
-from scrapy.utils.defer import deferred_from_coro
 
 from ingest.db.known import KnownArticles, StoredArticle
+from ingest.dbfailure import DB_ERROR_REASON, close_for_db_error
 from ingest.distributed import redact_url
 from ingest.items import DISCOVERED_BY_META, LISTED_DATE_META, ListedDate
 from ingest.paging import PAGE_META, ListedPage, articles_known, incremental_cutoff, incremental_stop, stored_before
-from ingest.rejects import DB_ERROR_REASON
 
 __all__ = ["BATCH", "IncrementalMiddleware"]
 
@@ -196,12 +195,7 @@ class IncrementalMiddleware:
         self.failed = True
         logger.error("cannot read the database %s for an incremental crawl: %s", redact_url(self.db_url), exc)
         self._stat("ingest/db/errors")
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no crawl running (the middleware used on its own): nothing to close
-            return
-        if engine is not None and engine.running:
-            deferred_from_coro(engine.close_spider_async(reason=DB_ERROR_REASON))
+        close_for_db_error(self.crawler)
 
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:

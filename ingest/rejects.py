@@ -30,7 +30,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,11 +37,11 @@ from twisted.python.failure import Failure
 
 from ingest.db.engine import get_engine, session_scope
 from ingest.db.rejects import Reject, has_unresolved, resolve_stored, row_url, store_reject, unresolved
+from ingest.dbfailure import DB_ERROR_REASON, close_for_db_error
 from ingest.items import DISCOVERED_BY_META
 
 logger = logging.getLogger(__name__)
 
-DB_ERROR_REASON = "ingest_db_error"
 # Stored items whose URLs are checked for open rejects in one query.
 _CHECK_EVERY = 200
 
@@ -216,12 +215,7 @@ class RejectRecorder:
         self._failed = True
         logger.exception("%s in %s", what, make_url(self.db_url).render_as_string(hide_password=True))
         self._stat("ingest/db/errors")
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no crawl running (the recorder used on its own): nothing to close
-            return
-        if engine is not None and engine.running:
-            deferred_from_coro(engine.close_spider_async(reason=DB_ERROR_REASON))
+        close_for_db_error(self.crawler)
 
 
 def _site_name(spider: Any, url: str) -> str | None:

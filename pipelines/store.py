@@ -30,18 +30,17 @@ from typing import Any, Protocol, Self
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.db.engine import get_engine
 from ingest.db.store import count_outcomes, store_batch, store_listed_dates
+from ingest.dbfailure import DB_ERROR_REASON, close_for_db_error
 from ingest.distributed import listed_dates_key
 from ingest.items import ArticleItem, ListedDate
 
 logger = logging.getLogger(__name__)
 
-DB_ERROR_REASON = "ingest_db_error"
 _STAT_KEYS = {
     "stored": "ingest/stored",
     "updated": "ingest/updated",
@@ -260,7 +259,7 @@ class StorePipeline:
             self._failed = True
             logger.exception("database error applying %d listed dates", len(notes))
             self._inc("ingest/db/errors")
-            self._close_spider()
+            close_for_db_error(self.crawler)
             return None
         return list(outcomes)
 
@@ -287,7 +286,7 @@ class StorePipeline:
             if stats is not None:
                 stats.inc_value("ingest/db/errors")
                 stats.inc_value("ingest/db/lost", len(batch))
-            self._close_spider()
+            close_for_db_error(self.crawler)
             return
         if stats is not None:
             for outcome, n in count_outcomes(outcomes).items():
@@ -297,11 +296,3 @@ class StorePipeline:
         # Dates that waited for these articles (listed before the pages were stored, here or by another worker).
         keys = {k for rec in batch for k in (rec.get("canonical_url"), rec.get("url")) if isinstance(k, str) and k}
         self._apply(self.pending.take(keys))
-
-    def _close_spider(self) -> None:
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no crawl running (the stage used on its own): nothing to close
-            return
-        if engine is not None and engine.running:
-            deferred_from_coro(engine.close_spider_async(reason=DB_ERROR_REASON))
