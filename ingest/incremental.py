@@ -15,6 +15,9 @@ through the narrow read API ``ingest.db.known`` only, and never on the reactor t
   request whose page is stored and not due again (``INGEST_RECHECK_AFTER_HOURS``; the one refetch of a stored
   tracking URL met clean, ``StoredArticle.needs_fetch``) is held back and counted (``ingest/skipped_known``); when it
   carried a listed date, that date goes to the store as an ``ingest.items.ListedDate`` (the stored row may lack it).
+  An article request whose page is not stored but was kept as a reject ``INGEST_REJECT_RETRIES`` times (default 3)
+  is held back too (``ingest/skipped_rejected``): a page that failed that often fails again, and
+  ``ingest reprocess --rejected`` retries it from its stored HTML once the extractor improves.
   A next-page request is held back when the page before it is older than the last run or lists only articles earlier
   crawls stored (``ingest/paging_stopped/older_than_cutoff|all_stored``, ``ingest.paging.incremental_stop``).
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final, Self
 
 from scrapy import Request, signals
@@ -54,10 +58,14 @@ BATCH: Final = 500
 class IncrementalMiddleware:
     """Spider middleware: article and next-page requests are checked against the stored articles, a batch at once."""
 
-    def __init__(self, crawler: Crawler, db_url: str, *, recheck_after_hours: float = 0.0) -> None:
+    def __init__(
+        self, crawler: Crawler, db_url: str, *, recheck_after_hours: float = 0.0, reject_retries: int = 3
+    ) -> None:
         self.crawler = crawler
         self.db_url = db_url
         self.recheck_after_hours = recheck_after_hours
+        # A page rejected this many times (and never stored) is not requested again; 0: always requested.
+        self.reject_retries = reject_retries
         self.known: KnownArticles | None = None
         self.cutoff: datetime | None = None  # pages older than this hold nothing new (the last run saw them)
         self.stored_before: datetime | None = None  # articles first stored before this: earlier crawls'
@@ -77,7 +85,12 @@ class IncrementalMiddleware:
             raise NotConfigured("no INGEST_DB_URL")
         if not getattr(crawler.spider, "incremental", False):
             raise NotConfigured("the spider fetches what it is given")
-        mw = cls(crawler, str(db_url), recheck_after_hours=settings.getfloat("INGEST_RECHECK_AFTER_HOURS", 0.0))
+        mw = cls(
+            crawler,
+            str(db_url),
+            recheck_after_hours=settings.getfloat("INGEST_RECHECK_AFTER_HOURS", 0.0),
+            reject_retries=settings.getint("INGEST_REJECT_RETRIES", 3),
+        )
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
@@ -150,7 +163,9 @@ class IncrementalMiddleware:
         if known is None or self.failed:
             return []
         try:
-            stored = await run_in_thread(known.lookup, urls)
+            stored, rejected = await run_in_thread(
+                partial(known.lookup_with_rejects, urls, reject_attempts=self.reject_retries)
+            )
         except Exception as exc:
             self._fail(exc)
             return []
@@ -168,6 +183,9 @@ class IncrementalMiddleware:
                     out.append(obj)
                 continue
             row = stored.get(obj.url) if DISCOVERED_BY_META in obj.meta else None
+            if row is None and obj.url in rejected and DISCOVERED_BY_META in obj.meta:
+                self._stat("ingest/skipped_rejected")
+                continue
             if row is None or row.needs_fetch(obj.url, recheck_after_hours=self.recheck_after_hours, now=now):
                 out.append(obj)
                 continue

@@ -126,6 +126,9 @@ INGEST_STATS_FILE = ""
 
 # Stored articles are downloaded again only when older than this many hours (0 = never re-check).
 INGEST_RECHECK_AFTER_HOURS = float(os.environ.get("INGEST_RECHECK_AFTER_HOURS", "0"))
+# An article page kept as a reject this many times (never stored) is not requested again by incremental crawls;
+# 0 requests it every run. `ingest reprocess --rejected` retries rejects from their stored HTML.
+INGEST_REJECT_RETRIES = int(os.environ.get("INGEST_REJECT_RETRIES", "3"))
 
 # Listing (and REST API) pages followed per start page when the spider gets no max_pages (0 = no cap): an endless
 # "next page" chain must end by itself.

@@ -14,12 +14,14 @@ from typing import Final, NamedTuple
 from sqlalchemy import CompoundSelect, Engine, func, literal, select, union_all
 
 from ingest.db.engine import get_engine
-from ingest.db.models import Article, CrawlRun, UrlAlias
+from ingest.db.models import Article, CrawlRun, RejectedPage, UrlAlias
 from ingest.normalize import canonical_url, url_rank
 
 # URL keys per statement: a listing page (a few hundred links, two keys each) is one statement; a 50,000-entry
 # sitemap a few dozen, each well under SQLite's and PostgreSQL's bound-parameter limits.
 _KEYS_PER_STATEMENT: Final = 2000
+# What a row of the lookup statement matched: a canonical URL, an alias, an unresolved reject.
+_CANONICAL, _ALIAS, _REJECT = 1, 0, 2
 
 
 class StoredArticle(NamedTuple):
@@ -72,17 +74,30 @@ class KnownArticles:
         """The stored article of each of ``urls`` that is stored (as given or canonicalised, under its canonical
         URL or an alias); URLs not stored are left out. One statement per ``_KEYS_PER_STATEMENT`` keys: a listing
         page's links are one round trip."""
+        return self.lookup_with_rejects(urls, reject_attempts=0)[0]
+
+    def lookup_with_rejects(
+        self, urls: Iterable[str], *, reject_attempts: int
+    ) -> tuple[dict[str, StoredArticle], set[str]]:
+        """:meth:`lookup`, and in the same statement those of ``urls`` not stored whose page was kept as a reject
+        (fetched as an article but not storable: no title, no body, ...) at least ``reject_attempts`` times and
+        never stored since (none when ``reject_attempts`` is 0). An incremental crawl stops fetching those
+        (``ingest reprocess --rejected`` retries them from their stored HTML)."""
         keys_of = {url: self._keys(url) for url in dict.fromkeys(urls)}
         keys = list(dict.fromkeys(k for ks in keys_of.values() for k in ks))
         # key -> (matched the canonical URL, article); a canonical match wins over an alias.
         found: dict[str, tuple[bool, StoredArticle]] = {}
+        rejected_keys: set[str] = set()
         with self._engine.connect() as conn:
             for start in range(0, len(keys), _KEYS_PER_STATEMENT):
-                rows = conn.execute(self._statement(keys[start : start + _KEYS_PER_STATEMENT]))
-                for key, canonical, stored_url, first_seen, last_seen in rows:
-                    if key not in found or (canonical and not found[key][0]):
-                        found[key] = (bool(canonical), StoredArticle(stored_url, first_seen, last_seen))
+                statement = self._statement(keys[start : start + _KEYS_PER_STATEMENT], reject_attempts)
+                for key, kind, stored_url, first_seen, last_seen in conn.execute(statement):
+                    if kind == _REJECT:
+                        rejected_keys.add(key)
+                    elif key not in found or (kind == _CANONICAL and not found[key][0]):
+                        found[key] = (kind == _CANONICAL, StoredArticle(stored_url, first_seen, last_seen))
         answers: dict[str, StoredArticle] = {}
+        rejected: set[str] = set()
         for url, url_keys in keys_of.items():
             # Canonical matches first, then aliases, each in key order: the answer of the one-URL queries before.
             for want in (True, False):
@@ -90,22 +105,31 @@ class KnownArticles:
                 if hit is not None:
                     answers[url] = hit
                     break
-        return answers
+            else:
+                if any(k in rejected_keys for k in url_keys):
+                    rejected.add(url)
+        return answers, rejected
 
     @staticmethod
-    def _statement(keys: list[str]) -> CompoundSelect[str, bool, str, datetime, datetime]:
+    def _statement(keys: list[str], reject_attempts: int = 0) -> CompoundSelect[str, int, str, datetime, datetime]:
         # Canonical URLs (unique index) and aliases (indexed) cover every fetched URL: the store files a fetched URL
         # that is not canonical as an alias, so ``articles.url`` (no index: a scan) need not be searched.
         columns = (Article.url, Article.first_seen_at, Article.last_seen_at)
-        by_canonical = select(Article.canonical_url.label("key"), literal(True).label("canonical"), *columns).where(
+        by_canonical = select(Article.canonical_url.label("key"), literal(_CANONICAL).label("kind"), *columns).where(
             Article.canonical_url.in_(keys)
         )
         by_alias = (
-            select(UrlAlias.url.label("key"), literal(False).label("canonical"), *columns)
+            select(UrlAlias.url.label("key"), literal(_ALIAS).label("kind"), *columns)
             .join(Article, UrlAlias.article_id == Article.id)
             .where(UrlAlias.url.in_(keys))
         )
-        return union_all(by_canonical, by_alias)
+        if reject_attempts <= 0:
+            return union_all(by_canonical, by_alias)
+        rejects = (RejectedPage.url, RejectedPage.first_seen_at, RejectedPage.last_seen_at)
+        by_reject = select(RejectedPage.url.label("key"), literal(_REJECT).label("kind"), *rejects).where(
+            RejectedPage.url.in_(keys), RejectedPage.resolved_at.is_(None), RejectedPage.attempts >= reject_attempts
+        )
+        return union_all(by_canonical, by_alias, by_reject)
 
     def is_stored(self, url: str, *, before: datetime | None = None) -> bool:
         """Whether ``url`` is a stored article's URL (see :meth:`lookup`); with ``before``, only an article first

@@ -20,7 +20,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, event, text
 
 from ingest.db.engine import get_engine, session_scope
-from ingest.db.models import Article, CrawlRun, UrlAlias
+from ingest.db.models import Article, CrawlRun, RejectedPage, UrlAlias
 from ingest.incremental import BATCH, IncrementalMiddleware
 from ingest.items import DISCOVERED_BY_META, LISTED_DATE_META, ListedDate
 from ingest.normalize import canonical_url
@@ -69,6 +69,12 @@ class Db:
             if url != canon:
                 session.add(UrlAlias(url=url, article_id=article.id, site="baogialai", reason="fetched_url",
                                      created_at=first_seen))  # fmt: skip
+
+    def reject(self, url: str, *, attempts: int, resolved: bool = False) -> None:
+        with session_scope(self.engine) as session:
+            session.add(RejectedPage(url=url, site="baogialai", reason="no_body", first_seen_at=LONG_AGO,
+                                     last_seen_at=LONG_AGO, attempts=attempts,
+                                     resolved_at=NOW if resolved else None))  # fmt: skip
 
     def run(self, spider: str, started: datetime, finished: datetime) -> None:
         with session_scope(self.engine) as session:
@@ -214,6 +220,28 @@ def test_recheck_after_hours_lets_stored_articles_through_once_due(db: Db) -> No
     spider, mw = open_middleware(db.url, INGEST_RECHECK_AFTER_HOURS=1)
     output = parse_listing(spider, mw, f"{BASE}/", listing([1, 2], next_page=None))
     assert article_requests(output) == [article_url(1)]
+
+
+def test_a_page_rejected_reject_retries_times_is_no_longer_requested(db: Db) -> None:
+    db.reject(article_url(1), attempts=3)  # rejected three times: skipped
+    db.reject(article_url(2), attempts=2)  # twice: one more chance
+    db.reject(article_url(3), attempts=5, resolved=True)  # stored since (resolved): not a reject any more
+    db.reject(article_url(4) + "?utm_source=rss", attempts=4)  # under the URL the feed gives
+    spider, mw = open_middleware(db.url)
+    assert mw.known is not None
+    with statements(mw.known.engine) as seen:
+        output = parse_listing(spider, mw, f"{BASE}/", listing([1, 2, 3, 5], next_page=None))
+    assert len(seen) == 1  # the reject check rides on the listing page's one query
+    assert article_requests(output) == [article_url(n) for n in (2, 3, 5)]
+    feed = spider.article_request(article_url(4) + "?utm_source=rss", via="feed")
+    assert article_requests(through(mw, None, [feed])) == []
+    assert spider.crawler.stats.get_value("ingest/skipped_rejected") == 2
+    assert spider.crawler.stats.get_value("ingest/skipped_known") is None
+    # 0: every rejected page is requested on every run.
+    spider, mw = open_middleware(db.url, INGEST_REJECT_RETRIES=0)
+    output = parse_listing(spider, mw, f"{BASE}/", listing([1, 2, 3, 5], next_page=None))
+    assert article_requests(output) == [article_url(n) for n in (1, 2, 3, 5)]
+    assert spider.crawler.stats.get_value("ingest/skipped_rejected") is None
 
 
 def test_a_stored_tracking_url_is_fetched_once_under_its_clean_url(db: Db) -> None:
