@@ -235,8 +235,12 @@ class _Writer:
         insert = dialect_insert(self.conn, _ARTICLES).on_conflict_do_nothing(index_elements=["canonical_url"])
         if self.conn.dialect.name == "postgresql":
             # An executemany (psycopg pipelines it) costs a quarter less than one multi-row INSERT .. RETURNING
-            # here (measured); its row count says whether every row went in.
-            written = self.conn.execute(insert, rows).rowcount
+            # here (measured). Its row count is not reported (-1), but the ids came from this transaction's
+            # sequence calls: the rows holding them are this statement's, so counting them says whether every row
+            # went in (one primary-key probe per row, instead of reading the canonical URLs back).
+            self.conn.execute(insert, rows)
+            ids = [row.id for row in inserts]
+            written = self.conn.exec_driver_sql("SELECT count(*) FROM articles WHERE id = ANY(%s)", (ids,)).scalar()
             mine = {row.canonical_url for row in inserts} if written == len(rows) else None
         else:
             # One multi-row statement (SQLAlchemy's insertmanyvalues), not one per row: see the module docstring.
