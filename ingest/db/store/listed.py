@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ingest.db.engine import session_scope
 from ingest.db.models import Article, ArticleVersion, UrlAlias
-from ingest.db.store.locks import lock, lock_key
+from ingest.db.store.locks import lock, url_lock_key
 from ingest.db.store.records import MERGED_COLUMNS, URL_MAX, aware
 from ingest.db.store.snapshot import chunks
 from ingest.db.store.write import retrying
@@ -82,7 +82,7 @@ def apply_listed_dates(
     """
     stamp = now or datetime.now(UTC)
     keyed = [_note_keys(note) for note in notes]
-    lock(session, {lock_key("url", key) for keys in keyed for key in keys})
+    lock(session, {url_lock_key(key) for keys in keyed for key in keys})
     session.flush()
     wanted = sorted({key for keys in keyed for key in keys})
     ids: dict[str, int] = {}
