@@ -32,9 +32,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from ingest.normalize import normalize_text, search_key
+from ingest.normalize.text import fold_normalized
 
 BITS = 64
 _MASK = (1 << BITS) - 1
@@ -159,6 +162,37 @@ def fingerprint(title: str | None, body: str | None) -> int | None:
     return sketch(_shingle_hashes(words[:WINDOW]))
 
 
+@dataclass(frozen=True, slots=True)
+class ContentKeys:
+    """What the store needs of an article's text: the exact-duplicate hash, the near-duplicate fingerprint (None
+    for a text under ``MIN_WORDS`` words) and the folded search key of title, lead and body (``search_text``)."""
+
+    content_hash: str
+    fingerprint: int | None
+    search_text: str
+
+
+def content_keys(title: str | None, lead: str | None, body: str | None) -> ContentKeys:
+    """:func:`content_hash`, :func:`fingerprint` and ``ingest.normalize.search_key_of_parts(title, lead, body)`` at
+    once, each part normalised once (computed apart, the title and body would be normalised and folded again by
+    each of the three; the dedup stage calls this once per article, and the store only for a record that comes
+    without its keys).
+
+    Equal to the three separate functions on every input (``tests/db/test_dedup_logic.py``): the body without its
+    outlet prefix is a suffix of the normalised body cut after a separator, which normalising again leaves as it is.
+    """
+    n_title, n_body = normalize_text(title), normalize_text(body)
+    k_title, k_body = fold_normalized(n_title), fold_normalized(n_body)
+    search_text = " ".join(k for k in (k_title, search_key(lead), k_body) if k)
+    stripped = strip_outlet_prefix(n_body)
+    k_stripped = k_body if stripped == n_body else fold_normalized(stripped)
+    text = " ".join(f"{n_title} {stripped}".casefold().split())
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    words = _WORD.findall(f"{k_title} {k_stripped}")
+    fp = sketch(_shingle_hashes(words[:WINDOW])) if len(words) >= MIN_WORDS else None
+    return ContentKeys(digest, fp, search_text)
+
+
 def hamming(a: int, b: int) -> int:
     """Number of differing bits between two 64-bit fingerprints (signed or unsigned)."""
     return ((a & _MASK) ^ (b & _MASK)).bit_count()
@@ -173,6 +207,13 @@ def band_keys(fp: int) -> list[int]:
     fp &= _MASK
     blocks = [(fp >> shift) & ((1 << width) - 1) for shift, width in zip(_BLOCK_SHIFTS, BLOCK_WIDTHS, strict=True)]
     return [k << BAND_SHIFT | blocks[i] << BLOCK_WIDTHS[j] | blocks[j] for k, (i, j) in enumerate(BAND_PAIRS)]
+
+
+@lru_cache(maxsize=16_384)
+def cached_band_keys(fp: int) -> tuple[int, ...]:
+    """:func:`band_keys` of ``fp`` as a tuple, remembered: a writer needs a fingerprint's keys for its locks, its
+    batch's lookup, its in-memory index and the band rows."""
+    return tuple(band_keys(fp))
 
 
 def to_signed(fp: int) -> int:

@@ -72,7 +72,7 @@ class ArticleItem:
     fingerprint: int | None = None  # 64-bit fingerprint (ingest.dedup) of normalised word bigrams (near duplicates)
     duplicate_of: int | None = None  # article id of the earliest near-duplicate copy, if any
     # ingest.normalize.search_key of the normalised title, lead and body joined by blank lines (what the store puts
-    # in articles.search_text), computed once by the normalize stage
+    # in articles.search_text), computed by the dedup stage with the hashes (ingest.dedup.content_keys)
     search_text: str | None = None
 
 

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from ingest.db import rejects, store
 from ingest.db.models import Article, RejectedPage
-from ingest.dedup import content_hash, fingerprint
+from ingest.dedup import content_keys
 from ingest.extract import extract_article, normalize_extracted
-from ingest.normalize import search_key_of_parts
 from ingest.query import Filters, RejectFilters, article_ids, reject_ids
 from ingest.validate import DEFAULT_MIN_BODY_CHARS, rejection
 
@@ -88,20 +87,8 @@ def reprocess(
         outcome = store.write_article(session, rec, run_id=article.crawl_run_id, now=datetime.now(UTC), merge=False)
         if outcome != "updated":
             # Same title and body: refresh the normalised metadata the store leaves alone for unchanged content.
-            article.published_at = fields.get("published")
-            article.published_raw = fields.get("published_raw")
-            article.published_precision = fields.get("published_precision")
-            article.published_year_inferred = bool(fields.get("published_year_inferred"))
-            article.part_of_day = fields.get("part_of_day")
-            article.modified_at = fields.get("modified")
-            article.modified_raw = raw_fields.get("modified_raw")
-            article.byline_raw = raw_fields.get("byline_raw")
-            article.lead = fields.get("lead")
-            article.category = list(fields.get("category") or [])
-            article.tags = list(fields.get("tags") or [])
-            article.source_id = store._source_id(session, fields.get("source"))  # the store's own helper
-            session.flush()
-            store._write_people(session, article.id, rec)
+            metadata = {**fields, "modified_raw": raw_fields.get("modified_raw")}
+            store.update_metadata(session, article.id, {**metadata, "byline_raw": raw_fields.get("byline_raw")})
         session.flush()
         session.refresh(article)
         changed = _comparable(article) != before or outcome == "updated"
@@ -190,9 +177,8 @@ def reprocess_rejected(
             session.flush()
             yield reject_id, "rejected", verdict.reason
             continue
-        rec["content_hash"] = content_hash(rec.get("title"), rec.get("body"))
-        rec["fingerprint"] = fingerprint(rec.get("title"), rec.get("body"))
-        rec["search_text"] = search_key_of_parts(rec.get("title"), rec.get("lead"), rec.get("body"))
+        keys = content_keys(rec.get("title"), rec.get("lead"), rec.get("body"))
+        rec.update(content_hash=keys.content_hash, fingerprint=keys.fingerprint, search_text=keys.search_text)
         now = datetime.now(UTC)
         outcome = store.write_article(session, rec, run_id=None, now=now)
         session.flush()

@@ -1,9 +1,11 @@
-"""The dedup stage: content hash and MinHash fingerprint on each item, and in-run repeats dropped.
+"""The dedup stage: the store's keys on each item (content hash, MinHash fingerprint, search key), and in-run
+repeats dropped.
 
 The database decides the three cross-run layers (canonical URL, exact hash -> alias, near duplicate ->
 ``duplicate_of``) inside the store's transaction (``ingest.db.store``), where it sees every worker's rows and
-records aliases. This stage computes the keys with the pure functions of ``ingest.dedup`` and drops only what this
-run recently passed on from the same URL with the same content (an item yielded twice), which would add nothing.
+records aliases. This stage computes the keys once, with ``ingest.dedup.content_keys`` (the title and body are
+normalised once for all three), so the store takes them as given, and drops only what this run recently passed on
+from the same URL with the same content (an item yielded twice), which would add nothing.
 
 "Recently" is the last ``INGEST_REPEAT_WINDOW`` items passed on (default 4,096), remembered as 16-byte digests: the
 memory of a long crawl must not grow with every page. A repeat older than that reaches the store, whose canonical
@@ -20,14 +22,14 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ingest.dedup import content_hash, fingerprint
+from ingest.dedup import content_keys
 from ingest.items import ListedDate
 
 DEFAULT_REPEAT_WINDOW = 4096
 
 
 class DedupPipeline:
-    """Set ``content_hash`` and ``fingerprint``; drop exact repeats within this run."""
+    """Set ``content_hash``, ``fingerprint`` and ``search_text``; drop exact repeats within this run."""
 
     def __init__(self, crawler: Crawler, *, window: int = DEFAULT_REPEAT_WINDOW) -> None:
         if window < 1:
@@ -45,9 +47,11 @@ class DedupPipeline:
         if isinstance(item, ListedDate):  # no content to hash: the store applies it to a stored article
             return item
         adapter = ItemAdapter(item)
-        chash = content_hash(adapter.get("title"), adapter.get("body"))
+        keys = content_keys(adapter.get("title"), adapter.get("lead"), adapter.get("body"))
+        chash = keys.content_hash
         adapter["content_hash"] = chash
-        adapter["fingerprint"] = fingerprint(adapter.get("title"), adapter.get("body"))
+        adapter["fingerprint"] = keys.fingerprint
+        adapter["search_text"] = keys.search_text
         parts = (adapter["url"], adapter.get("canonical_url") or adapter["url"], chash)
         key = hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=16).digest()
         if key in self._recent:

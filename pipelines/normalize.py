@@ -1,5 +1,4 @@
-"""The normalize stage: ``ingest.extract.normalize_extracted`` on every item, raw values kept beside the results,
-and the item's ``search_text`` (the search key of its normalised title, lead and body, for the store).
+"""The normalize stage: ``ingest.extract.normalize_extracted`` on every item, raw values kept beside the results.
 
 The reference time for relative and year-less dates is the item's ``fetched_at``; the site profile
 (``month_first``, ``strip_www``) is the registry's entry for the item's ``site``, looked up once per site, exactly
@@ -19,7 +18,7 @@ from scrapy.crawler import Crawler
 
 from ingest.extract import SiteProfile, normalize_extracted
 from ingest.items import ListedDate
-from ingest.normalize import canonical_url, search_key_of_parts
+from ingest.normalize import canonical_url
 from ingest.registry import RegistryError, load_sites
 from ingest.rejects import RejectItem
 
@@ -98,7 +97,4 @@ class NormalizePipeline:
         for key, value in result.items():
             if key in fields or isinstance(item, dict):
                 adapter[key] = value
-        if "search_text" in fields or isinstance(item, dict):
-            # What ingest.db.store.search_text computes from the same fields (the key of the joined text).
-            adapter["search_text"] = search_key_of_parts(adapter.get("title"), adapter.get("lead"), adapter.get("body"))
         return item

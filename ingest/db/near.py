@@ -1,7 +1,8 @@
 """Near-duplicate index: the ``fingerprint_bands`` rows of a stored fingerprint and the banded lookup over them.
 
-The store (``ingest.db.store``) calls :func:`band_rows` / :func:`delete_bands` when it writes an article and
-:func:`find_near_duplicate` before it inserts one; how fingerprints are cut into band keys is ``ingest.dedup``'s.
+The store (``ingest.db.store``) writes :func:`band_rows` with an article and reads the band index for a whole
+batch at once (``ingest.db.store.snapshot``); :func:`find_near_duplicate` answers one fingerprint. How fingerprints
+are cut into band keys is ``ingest.dedup``'s.
 
 Each fingerprinted article has ``BANDS`` rows (band key, fingerprint). A lookup is one index search for the probe's
 ``BANDS`` keys; the index holds the fingerprint next to the key, so candidates are checked without reading
@@ -21,13 +22,13 @@ from sqlalchemy import BigInteger, bindparam, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ingest.db.models import Article, FingerprintBand
-from ingest.dedup import BANDS, NEAR_DISTANCE, band_keys, hamming, to_signed
+from ingest.dedup import BANDS, NEAR_DISTANCE, band_keys, cached_band_keys, hamming, to_signed
 
 
 def band_rows(article_id: int, fp: int) -> list[dict[str, Any]]:
     """The ``fingerprint_bands`` rows of article ``article_id`` with unsigned fingerprint ``fp``."""
     signed = to_signed(fp)
-    return [{"article_id": article_id, "band_key": key, "fingerprint": signed} for key in band_keys(fp)]
+    return [{"article_id": article_id, "band_key": key, "fingerprint": signed} for key in cached_band_keys(fp)]
 
 
 def delete_bands(session: Session, article_ids: Iterable[int]) -> None:

@@ -11,7 +11,15 @@ import html
 import re
 import unicodedata
 
-__all__ = ["clean_text", "fold_lookalikes", "normalize_text", "search_key", "search_key_of_parts", "unify_tone_marks"]
+__all__ = [
+    "clean_text",
+    "fold_lookalikes",
+    "fold_normalized",
+    "normalize_text",
+    "search_key",
+    "search_key_of_parts",
+    "unify_tone_marks",
+]
 
 # Characters that render as nothing. Obfuscated reposts pad words with CGJ (U+034F) or the invisible Khmer vowels
 # (U+17B4/U+17B5) and decorate letters with a combining seagull (U+033C); none of them occurs in Vietnamese.
@@ -239,7 +247,19 @@ def search_key(s: str | None) -> str:
     >>> search_key(None)
     ''
     """
-    text = normalize_text(s).lower()
+    return fold_normalized(normalize_text(s))
+
+
+def fold_normalized(text: str) -> str:
+    """The search key of a text :func:`normalize_text` already returned (``search_key`` without normalising again).
+
+    For callers that hold the normalised text anyway (``ingest.dedup.content_keys`` hashes it too): the key of a
+    whole article costs one normalisation, not two.
+
+    >>> fold_normalized(normalize_text("Quốc PHÒNG  Đắk Lắk")) == search_key("Quốc PHÒNG  Đắk Lắk")
+    True
+    """
+    text = text.lower()
     text = text.replace("đ", "d").replace("Đ", "d")
     if _OUTSIDE_FOLD_TABLE.search(text) is None:
         # Every character folds on its own here (see _FOLD_RANGES): one C-level pass instead of NFD and back.

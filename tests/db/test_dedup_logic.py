@@ -18,6 +18,7 @@ from ingest.dedup import (
     WINDOW,
     band_keys,
     content_hash,
+    content_keys,
     fingerprint,
     hamming,
     sketch,
@@ -25,7 +26,7 @@ from ingest.dedup import (
     to_signed,
     to_unsigned,
 )
-from ingest.normalize import search_key
+from ingest.normalize import search_key, search_key_of_parts
 from tests.db.articles import BODY_COFFEE, BODY_DEFENCE, BODY_FLOOD, lightly_edited
 
 TITLE = "Tổng kết công tác quốc phòng"
@@ -184,3 +185,33 @@ def test_content_hash_ignores_spacing_case_and_unicode_form(words: list[str], se
     variant = unicodedata.normalize("NFD", sep.join(w.upper() for w in words))
     assert content_hash("Tiêu đề", variant) == content_hash("Tiêu đề", text)
     assert fingerprint("Tiêu đề", variant) == fingerprint("Tiêu đề", text)
+
+
+def _separately(title: str | None, lead: str | None, body: str | None) -> tuple[str, int | None, str]:
+    return content_hash(title, body), fingerprint(title, body), search_key_of_parts(title, lead, body)
+
+
+_PREFIXES = st.sampled_from(["", "(GLO)- ", "ĐNO - ", "ĐNO-", "(Baonghean.vn) – ", "TTXVN:", "(KT) -\n", "  QĐND — "])
+_TEXT = st.lists(st.sampled_from([*"aăâeêioôơuưyđAĐ qQ-–:.()\n\u00a0&;\u0301\u0323", "thuỷ", "hoà", "&amp;"])).map(
+    "".join
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PREFIXES, st.lists(_VI_WORDS, max_size=80), _TEXT, st.one_of(st.none(), _TEXT), st.one_of(st.none(), _TEXT))
+def test_content_keys_equal_the_three_functions_apart(
+    prefix: str, words: list[str], tail: str, title: str | None, lead: str | None
+) -> None:
+    body = prefix + " ".join(words) + tail
+    keys = content_keys(title, lead, body)
+    assert (keys.content_hash, keys.fingerprint, keys.search_text) == _separately(title, lead, body)
+
+
+def test_content_keys_equal_the_three_functions_apart_on_articles() -> None:
+    prefixes = ["", "(GLO)- ", "ĐNO-", "(Baonghean.vn) – ", "(kontumtv.vn) – "]
+    for n in range(60):
+        art = synthetic_article(n)
+        body = prefixes[n % len(prefixes)] + art["body"]
+        keys = content_keys(art["title"], art["lead"], body)
+        assert (keys.content_hash, keys.fingerprint, keys.search_text) == _separately(art["title"], art["lead"], body)
+    assert content_keys(None, None, None).fingerprint is None

@@ -241,10 +241,11 @@ def test_store_many_on_postgres_keeps_each_transactions_advisory_locks_bounded(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bulk batch's advisory locks share the server's lock table: store_many splits batches that would hold more."""
-    from ingest.db import store
+    from ingest.db.store import write
+    from ingest.dedup import band_keys
 
-    monkeypatch.setattr(store, "PG_LOCKS_PER_BATCH", 2 * (len(store.band_keys(0)) + 3))
-    assert store.pg_batch_size() == 2
+    monkeypatch.setattr(write, "PG_LOCKS_PER_BATCH", 2 * (len(band_keys(0)) + 3))
+    assert write.pg_batch_size() == 2
     eng = get_engine(pg_url, migrate=True)
     commits: list[int] = []
     event.listen(eng, "commit", lambda _conn: commits.append(1))
@@ -292,5 +293,32 @@ def test_malformed_people_and_source_fields_are_left_out_not_a_crash(db_url: str
             people = session.execute(select(ArticleAuthor.article_id, Author.name).join(Author)).all()
             assert {name for _a, name in people} == {"Hoài Nam", "Thu Trang"}  # only the well-formed record's
             assert len(people) == 2
+    finally:
+        eng.dispose()
+
+
+def test_a_batch_finds_an_original_that_its_near_copy_leads_to_first(db_url: str) -> None:
+    """A batch meets a stored original O through one record and O's stored near copy C through another: both
+    records name O as their original, whichever of O and C the band index gives first (here C: its band keys sort
+    first)."""
+    ones = (1 << 64) - 1
+    fp_o = ones
+    fp_c = ones & ~0b1111  # 4 bits from O: stored as its near copy
+    fp_a = fp_c ^ (0b111 << 50)  # 3 bits from C, 7 from O
+    fp_b = ones ^ (1 << 60)  # 1 bit from O, 5 from C
+
+    def keyed(n: int, fp: int) -> dict[str, Any]:
+        rec = record(f"https://kontumtv.vn/near/{n}.html", title=f"Bài {n}", body=f"{BODY_FLOOD} Mục {n}.")
+        return {**rec, "content_hash": f"{n:064x}", "fingerprint": fp}
+
+    eng = get_engine(db_url, migrate=True)
+    try:
+        assert store_batch(eng, [keyed(1, fp_o)]) == ["stored"]
+        assert store_batch(eng, [keyed(2, fp_c)]) == ["duplicate_near"]
+        assert store_batch(eng, [keyed(3, fp_a), keyed(4, fp_b)]) == ["duplicate_near", "duplicate_near"]
+        with Session(eng) as session:
+            rows = dict(session.execute(select(Article.canonical_url, Article.duplicate_of)).all())
+            original = session.scalar(select(Article.id).where(Article.canonical_url.endswith("/near/1.html")))
+        assert [rows[f"https://kontumtv.vn/near/{n}.html"] for n in (2, 3, 4)] == [original] * 3
     finally:
         eng.dispose()

@@ -232,12 +232,15 @@ def test_counting_helper_sees_rows(db_url: str) -> None:
     engine.dispose()
 
 
-def test_normalize_sets_the_search_text_the_store_would_compute() -> None:
-    from ingest.db.store import search_text
+def test_dedup_sets_the_search_text_the_store_would_compute() -> None:
+    from ingest.dedup import content_hash, fingerprint
+    from ingest.normalize import search_key_of_parts
 
-    out = normalized(article("https://kontumtv.vn/a/1.html", title="  Thuỷ điện  Đắk Lắk "))
-    assert out.search_text == search_text(out.title, out.lead, out.body)
+    out = ready("https://kontumtv.vn/a/1.html", title="  Thuỷ điện  Đắk Lắk ")
+    assert out.search_text == search_key_of_parts(out.title, out.lead, out.body)
     assert out.search_text.startswith("thuy dien dak lak")
+    # The three keys computed at once are the ones each function gives on its own.
+    assert (out.content_hash, out.fingerprint) == (content_hash(out.title, out.body), fingerprint(out.title, out.body))
 
 
 def test_dedup_remembers_a_bounded_window_of_recent_items() -> None:
