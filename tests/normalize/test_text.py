@@ -125,3 +125,23 @@ def test_search_key_of_parts_equals_the_key_of_the_joined_text() -> None:
         chosen: list[str | None] = [p if rng.random() > 0.2 else None for p in parts]
         joined = "\n\n".join(p for p in chosen if p)
         assert search_key_of_parts(*chosen) == search_key(joined), chosen
+
+
+def test_unify_tone_marks_finds_every_old_style_placement_its_quick_scan_looks_for() -> None:
+    # unify_tone_marks returns its input untouched when the quick scan (_hints, then _OLD_STYLE at each hit) finds
+    # nothing; that must be exactly when _OLD_STYLE's own search finds nothing.
+    import random
+
+    from ingest.normalize import text
+
+    rng = random.Random(15)
+    alphabet = "qQoOuUaAeEyYxđ \u0300\u0301\u0309\u0303\u0323\u0302\u0306"
+    found = 0
+    for _ in range(20_000):
+        sample = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        quick = any(text._OLD_STYLE.match(sample, m.start()) for m in text._hints(sample))
+        assert quick == (text._OLD_STYLE.search(sample) is not None), repr(sample)
+        found += quick
+    assert found > 100  # the samples hold placements to move, not only text without any
+    assert text.unify_tone_marks("quý hoạt động toàn quốc") == "quý hoạt động toàn quốc"
+    assert text.unify_tone_marks("Quả hoà thuỷ") == "Quả hòa thủy"
