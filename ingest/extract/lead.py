@@ -270,6 +270,7 @@ def _shut_away(el: HtmlElement, title_el: HtmlElement | None) -> bool:
     node: HtmlElement | None = el
     own = True
     depth = 0
+    room = -1  # len(text_of(el)) + 300, once needed (text_of walks the element's whole subtree)
     while node is not None:
         if is_hidden(node):
             return True
@@ -281,7 +282,7 @@ def _shut_away(el: HtmlElement, title_el: HtmlElement | None) -> bool:
             own
             and depth < 4
             and _small(node)
-            and len(text_of(node)) <= len(text_of(el)) + 300
+            and len(text_of(node)) <= (room if room >= 0 else (room := len(text_of(el)) + 300))
             and _teaser_box(node, el)
         ):
             return True
