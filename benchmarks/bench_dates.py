@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ingest.normalize import parse_date
+from ingest.normalize import dates, parse_date
 
 VN = timezone(timedelta(hours=7))
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,9 @@ def _dateparser() -> Callable[[str, datetime], datetime | None]:
 
 
 def _ours(raw: str, reference: datetime) -> datetime | None:
+    # parse_date remembers the strings it read last (a page's dates are read by extraction, then by the normalize
+    # stage): every timed call must read its string, not find it remembered from the previous repeat.
+    dates._RECENT.clear()
     return _value(parse_date(raw, reference=reference))
 
 

@@ -209,7 +209,10 @@ def band_keys(fp: int) -> list[int]:
     return [k << BAND_SHIFT | blocks[i] << BLOCK_WIDTHS[j] | blocks[j] for k, (i, j) in enumerate(BAND_PAIRS)]
 
 
-@lru_cache(maxsize=16_384)
+# Each entry holds a tuple of 64-bit ints, about 650 bytes: 16,384 entries (12 MB) made a crawl's memory grow with
+# every page up to 16,000 pages (0.6 KB per page of the memory bench's growth). The keys are wanted again within one
+# batch (the store's batches are 50 articles, store_many's 1,000), so a few batches' worth is enough.
+@lru_cache(maxsize=4_096)
 def cached_band_keys(fp: int) -> tuple[int, ...]:
     """:func:`band_keys` of ``fp`` as a tuple, remembered: a writer needs a fingerprint's keys for its locks, its
     batch's lookup, its in-memory index and the band rows."""

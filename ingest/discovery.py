@@ -330,11 +330,19 @@ def listing_page(
     base = sel.css("base::attr(href)").get()
     page_base = urljoin(base_url, base) if base else base_url
 
+    # A page's links are resolved up to three times (candidates, every link for next pages, the next pages): each
+    # href once, and the list kept distinct through a set (a listing page holds hundreds of links).
+    resolved: dict[str, str | None] = {}
+
     def resolve(hrefs: Iterable[str]) -> list[str]:
         out: list[str] = []
+        seen: set[str] = set()
         for href in hrefs:
-            url = _absolute(href.split("#", 1)[0], page_base)
-            if url and url not in out:
+            url = resolved.get(href, "")
+            if url == "":
+                url = resolved[href] = _absolute(href.split("#", 1)[0], page_base)
+            if url and url not in seen:
+                seen.add(url)
                 out.append(url)
         return out
 

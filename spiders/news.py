@@ -75,6 +75,12 @@ _WP_API_PER_PAGE = 20
 # HTTP statuses a sitemap probe or robots.txt may answer without it being an error (counted, not logged as one).
 _MISSING = [404, 410]
 _LATE_DATES_MAX = 10_000
+# Flags of NewsSpider._urls (what this run knows of a URL); the bits from _FIRST_KIND up name kinds of listing page.
+_SEEN = 1
+_PARSED = 2
+_QUERIED = 4
+_FIRST_KIND = 8
+_RECENT_KEYS = 1024
 
 
 class NewsSpider(scrapy.Spider):
@@ -114,12 +120,20 @@ class NewsSpider(scrapy.Spider):
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
         self.page_cap = DEFAULT_MAX_LISTING_PAGES  # INGEST_MAX_LISTING_PAGES, read in from_crawler
-        # Article URLs (canonical) found so far on listing pages, per kind ("listing", "api"): a page that adds
-        # nothing here is stale. Kept per kind so feeds or the API listing an article first do not end the listings.
-        # URLs are remembered as 8-byte digests of their canonical form (``_key``), not as text: a sitemap may list
-        # every article of a site, and the memory of a crawl must not grow by a URL string per page.
-        self._listed: dict[str, set[int]] = {}
-        self._seen: set[int] = set()
+        # What this run knows of each URL, by an 8-byte digest of its canonical form (``_key``), as bit flags in ONE
+        # dict: _SEEN (requested, or found out of range), _PARSED (its article page was parsed here), _QUERIED
+        # (requested under a URL with a query, a feed's tracking link, until met without one; the incremental
+        # middleware says which of them it held back as stored: articles_known), and one bit per kind of listing
+        # page ("listing", "api": ``_kind_bit``) that listed it, for the stale-page rule (kept per kind, so feeds or
+        # the API listing an article first do not end the listings). A sitemap may list every article of a site, so
+        # the memory of a crawl must not grow by a URL string per page, nor by a set entry per page and question: a
+        # dict entry with a small-int value costs about 65 bytes, a set entry about 140 (sets keep more room free).
+        self._urls: dict[int, int] = {}
+        self._kind_bits: dict[str, int] = {}
+        # The keys of the URLs met last (``_key``): a listing page keys each link for its request and again for the
+        # stale-page rule, an article page its request's URL and the response's (the same, unless redirected).
+        # Bounded, emptied when full: the run's memory must not grow by a URL string per page.
+        self._recent_keys: dict[str, int] = {}
         # Publication dates the site itself gave beside a URL (feed pubDate, WP API date_gmt, news sitemap): the
         # article's date when its page prints none (some WordPress themes print no date). The date travels in the
         # article request's meta (``LISTED_DATE_META``), so it lives as long as the queued request; this dict only holds
@@ -129,11 +143,6 @@ class NewsSpider(scrapy.Spider):
         self._listed_dates: dict[int, datetime] = {}
         # Feeds requested this run (the registry's, and those start pages announce), so each is fetched once.
         self._feeds: set[str] = set(site.feeds)
-        # Keys of the article pages this run parsed: a date listed for one of them later goes to the store.
-        self._parsed: set[int] = set()
-        # Keys of articles requested under a URL with a query (a feed's tracking link), until met without one (the
-        # incremental middleware says which of them it held back as stored: articles_known).
-        self._queried: set[int] = set()
         self._distributed = False  # a shared (scrapy-redis) scheduler: another worker may download what this requests
 
     @classmethod
@@ -177,8 +186,14 @@ class NewsSpider(scrapy.Spider):
     def _key(self, url: str) -> int:
         """The digest this run remembers ``url`` by: 64 bits of its canonical form (a collision among a million
         URLs has a chance of about 1 in 30 million)."""
-        canon = canonical_url(url, strip_www=self.site.strip_www)
-        return int.from_bytes(hashlib.blake2b(canon.encode("utf-8"), digest_size=8).digest(), "big")
+        key = self._recent_keys.get(url)
+        if key is None:
+            canon = canonical_url(url, strip_www=self.site.strip_www)
+            key = int.from_bytes(hashlib.blake2b(canon.encode("utf-8"), digest_size=8).digest(), "big")
+            if len(self._recent_keys) >= _RECENT_KEYS:
+                self._recent_keys.clear()
+            self._recent_keys[url] = key
+        return key
 
     @staticmethod
     def _root(url: str) -> str:
@@ -229,20 +244,22 @@ class NewsSpider(scrapy.Spider):
         the feed or a listing came first. Whether the page is stored already is the incremental middleware's
         question, asked for the whole page's requests at once."""
         key = self._key(url)
-        if key in self._seen:
-            cleaner = key in self._queried and "?" not in url
+        flags = self._urls.get(key, 0)
+        if flags & _SEEN:
+            cleaner = bool(flags & _QUERIED) and "?" not in url
             if cleaner:
-                self._queried.discard(key)
+                self._urls[key] = flags & ~_QUERIED
             elif published is None:
                 return None
-            elif key not in self._parsed and len(self._listed_dates) < _LATE_DATES_MAX:
+            elif not flags & _PARSED and len(self._listed_dates) < _LATE_DATES_MAX:
                 # The page is still to come: if this process parses it, the date rides on its item. In distributed
                 # mode another worker may parse it, so the store gets the date too (applying it twice is harmless).
                 self._listed_dates[key] = best_listed([self._listed_dates.get(key), published]) or published
                 if not self._distributed:
                     return None
             return self._listed_note(url, published)
-        self._seen.add(key)
+        flags |= _SEEN
+        self._urls[key] = flags
         # Every distinct article URL found, whether or not it is fetched (the run's verdict needs "found any").
         self._stat("ingest/discovery/article_urls")
         if not in_range(when, published, since=self.since, until=self.until):
@@ -254,7 +271,7 @@ class NewsSpider(scrapy.Spider):
         if published is not None:
             meta[LISTED_DATE_META] = published
         if "?" in url:
-            self._queried.add(key)
+            self._urls[key] = flags | _QUERIED
         return scrapy.Request(url, callback=self.parse_article, priority=30, meta=meta)
 
     def _listed_note(self, url: str, published: datetime | None) -> ListedDate:
@@ -274,7 +291,9 @@ class NewsSpider(scrapy.Spider):
         variant of one met later is not a URL to note for this run's row (the stored row is not this run's)."""
         for url in urls:
             if "?" in url:
-                self._queried.discard(self._key(url))
+                key = self._key(url)
+                if key in self._urls:
+                    self._urls[key] &= ~_QUERIED
 
     def _send_to_pipelines(self, item: ListedDate) -> None:
         """Hand ``item`` to the item pipelines from outside a callback (the engine's public item entry)."""
@@ -459,11 +478,20 @@ class NewsSpider(scrapy.Spider):
 
     def _stale(self, urls: list[str], stale: int, kind: str) -> int:
         """``ingest.paging.stale_count`` for this page, remembering its URLs among the run's ``kind`` pages."""
-        listed = self._listed.setdefault(kind, set())
+        bit = self._kind_bit(kind)
+        known = self._urls
         keys = {self._key(u) for u in urls}
-        stale = stale_count(keys, listed, stale)
-        listed |= keys
+        stale = stale_count(keys, {k for k in keys if known.get(k, 0) & bit}, stale)
+        for key in keys:
+            known[key] = known.get(key, 0) | bit
         return stale
+
+    def _kind_bit(self, kind: str) -> int:
+        """The flag of ``_urls`` that says a page of ``kind`` listed the URL (one bit per kind, from _FIRST_KIND)."""
+        bit = self._kind_bits.get(kind)
+        if bit is None:
+            bit = self._kind_bits[kind] = _FIRST_KIND << len(self._kind_bits)
+        return bit
 
     def _stop_paging(self, depth: int, kind: str, stale: int, newest: datetime | None) -> bool:
         """Whether the page after this one is not worth fetching (and why, in the stats), by the rules that need no
@@ -488,7 +516,9 @@ class NewsSpider(scrapy.Spider):
         keys = {self._key(response.url)}
         if response.request is not None:
             keys.add(self._key(response.request.url))
-        self._parsed |= keys
+        known = self._urls
+        for key in keys:
+            known[key] = known.get(key, 0) | _PARSED
         late = [d for d in (self._listed_dates.pop(k, None) for k in keys) if d is not None]
         # The date discovery gave beside this URL travels beside the page's own: the normalize stage combines the
         # two by a fixed rule (ingest.normalize.choice), and the since/until range is checked on the result in the

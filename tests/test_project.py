@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -65,3 +66,20 @@ def test_redis_server_is_real(redis_srv: RedisServer) -> None:
     client.set("k", "v")
     assert client.get("k") == b"v"
     client.close()
+
+
+def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
+    # WARN_ON_GENERATOR_RETURN_VALUE is off in ingest/settings.py (Scrapy re-read the source per response); the same
+    # check, Scrapy's own, on every method of our spiders once: a `return value` in a generator callback drops it.
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from spiders.article import ArticleSpider
+    from spiders.news import NewsSpider
+
+    checked = []
+    for cls in (NewsSpider, ArticleSpider):
+        for name, func in vars(cls).items():
+            if inspect.isgeneratorfunction(func):
+                checked.append(name)
+                assert not is_generator_with_return_value(func), f"{cls.__name__}.{name} returns a value"
+    assert {"parse_article", "parse_listing", "parse_sitemap", "parse_feed"} <= set(checked)

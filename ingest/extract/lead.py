@@ -147,16 +147,23 @@ def _after_headline(
     stamp: Callable[[str], bool],
 ) -> HtmlElement | None:
     """The first summary-like block between the headline and the body (see the module's docstring)."""
-    blocks = [
+    # Lazily, one block ahead: the answer is usually found (or ruled out) at the first blocks, and the tests of
+    # the blocks after it (chrome, link share) cost more than the rest of the lead together.
+    blocks = (
         (el, text, in_body)
         for el, text, in_body in _blocks_after(title_el, container)
         if len(text) >= _MIN_LEAD
         and not (len(text) <= _MAX_STAMP and stamp(text))
         and _link_share(el, text) <= 0.5
         and not in_chrome(el)
-    ]
-    for i, (el, text, in_body) in enumerate(blocks):
-        following = blocks[i + 1][0] if i + 1 < len(blocks) else None
+    )
+    ahead = next(blocks, None)
+    i = -1
+    while ahead is not None:
+        i += 1
+        el, text, in_body = ahead
+        ahead = next(blocks, None)
+        following = ahead[0] if ahead is not None else None
         marked = _summary_box(el, title_el, container)
         if marked is not None and acceptable(marked, text_of(marked), _MIN_LEAD):
             return marked
@@ -263,6 +270,7 @@ def _shut_away(el: HtmlElement, title_el: HtmlElement | None) -> bool:
     node: HtmlElement | None = el
     own = True
     depth = 0
+    room = -1  # len(text_of(el)) + 300, once needed (text_of walks the element's whole subtree)
     while node is not None:
         if is_hidden(node):
             return True
@@ -274,7 +282,7 @@ def _shut_away(el: HtmlElement, title_el: HtmlElement | None) -> bool:
             own
             and depth < 4
             and _small(node)
-            and len(text_of(node)) <= len(text_of(el)) + 300
+            and len(text_of(node)) <= (room if room >= 0 else (room := len(text_of(el)) + 300))
             and _teaser_box(node, el)
         ):
             return True

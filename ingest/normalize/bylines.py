@@ -539,9 +539,32 @@ def parse_byline(raw: str | None) -> Byline:
     >>> parse_byline("Nhóm PV").is_group
     True
     """
-    out = Byline()
     if not raw or not isinstance(raw, str):
-        return out
+        return Byline()
+    parsed = _RECENT.get(raw)
+    if parsed is None:
+        parsed = _parse(raw)
+        if len(_RECENT) >= _RECENT_MAX:
+            _RECENT.clear()
+        _RECENT[raw] = parsed
+    # A copy for each caller: the lists and the dict are theirs to change.
+    return Byline(
+        list(parsed.names),
+        {name: list(roles) for name, roles in parsed.roles.items()},
+        list(parsed.organizations),
+        parsed.source,
+        parsed.is_group,
+    )
+
+
+# The bylines parsed last, by raw text: a page's byline is parsed by extraction (beside the date, at the body's end,
+# often twice there) and again by the normalize stage, the same string each time. Bounded: a few pages' worth.
+_RECENT: dict[str, Byline] = {}
+_RECENT_MAX = 64
+
+
+def _parse(raw: str) -> Byline:
+    out = Byline()
     try:
         text = clean_text(raw[:1000])  # names as printed (Thuỷ stays Thuỷ); author keys unify tone marks
         for line in re.split(r"\n+", text):

@@ -79,24 +79,37 @@ def test_normalize_text_results_are_the_same_on_repeated_calls_and_memory_stays_
     assert normalize_text(raw) == first
 
 
-def test_the_per_character_fold_table_is_exact() -> None:
-    # search_key folds text of these blocks character by character; that equals folding the whole text only if
-    # nothing a character folds to can compose with its neighbour under NFC without a combining mark.
+def test_search_keys_equal_the_per_character_fold_they_were_once_made_with() -> None:
+    # Text of these blocks was folded character by character (str.translate) until 2026-12; search keys stored then
+    # must be the keys fold_normalized gives now, word by word. The two agree only if nothing a character folds to
+    # can compose with its neighbour under NFC without a combining mark, and no character folds to a space.
+    import random
     import sys
 
     from ingest.normalize import text
+    from ingest.normalize.text import fold_normalized
 
+    ranges = ((0x0000, 0x0370), (0x1E00, 0x1F00), (0x2000, 0x2070), (0x20A0, 0x20D0))
+    table = {i: text._fold(chr(i)) for lo, hi in ranges for i in range(lo, hi) if text._fold(chr(i)) != chr(i)}
     composes_second = set()
     for i in range(sys.maxunicode + 1):
         decomposed = unicodedata.normalize("NFD", chr(i))
         if len(decomposed) >= 2 and unicodedata.combining(decomposed[-1]) == 0:
             composes_second.add(decomposed[-1])
-    folded = "".join(text._fold(chr(i)) for lo, hi in text._FOLD_RANGES for i in range(lo, hi))
+    folded = "".join(text._fold(chr(i)) for lo, hi in ranges for i in range(lo, hi))
     assert composes_second  # the scan found the Hangul vowels and the Indic vowel signs
     assert not composes_second & set(folded)
     assert all(unicodedata.combining(c) == 0 and unicodedata.normalize("NFD", c) == c for c in folded)
+    assert not any(f.isspace() != chr(i).isspace() for i, f in table.items() if f)
     whole = "Quốc phòng “Đắk Lắk” – 5.000₫… Thuỷ"
     assert search_key(whole) == text._fold(normalize_text(whole).lower().replace("đ", "d")).replace("  ", " ")
+    alphabet = [chr(i) for lo, hi in ranges for i in range(lo, hi)]
+    rng = random.Random(15)
+    for _ in range(2000):
+        sample = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        sample += " " + "".join(rng.choice("hoà bình thuỷ Đắk Lắk \u0301\u0323 ") for _ in range(20))
+        low = sample.lower().replace("đ", "d").replace("Đ", "d")
+        assert fold_normalized(sample) == " ".join(low.translate(table).split()), repr(sample)
 
 
 def test_search_key_of_parts_equals_the_key_of_the_joined_text() -> None:
@@ -112,3 +125,23 @@ def test_search_key_of_parts_equals_the_key_of_the_joined_text() -> None:
         chosen: list[str | None] = [p if rng.random() > 0.2 else None for p in parts]
         joined = "\n\n".join(p for p in chosen if p)
         assert search_key_of_parts(*chosen) == search_key(joined), chosen
+
+
+def test_unify_tone_marks_finds_every_old_style_placement_its_quick_scan_looks_for() -> None:
+    # unify_tone_marks returns its input untouched when the quick scan (_hints, then _OLD_STYLE at each hit) finds
+    # nothing; that must be exactly when _OLD_STYLE's own search finds nothing.
+    import random
+
+    from ingest.normalize import text
+
+    rng = random.Random(15)
+    alphabet = "qQoOuUaAeEyYxđ \u0300\u0301\u0309\u0303\u0323\u0302\u0306"
+    found = 0
+    for _ in range(20_000):
+        sample = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        quick = any(text._OLD_STYLE.match(sample, m.start()) for m in text._hints(sample))
+        assert quick == (text._OLD_STYLE.search(sample) is not None), repr(sample)
+        found += quick
+    assert found > 100  # the samples hold placements to move, not only text without any
+    assert text.unify_tone_marks("quý hoạt động toàn quốc") == "quý hoạt động toàn quốc"
+    assert text.unify_tone_marks("Quả hoà thuỷ") == "Quả hòa thủy"
