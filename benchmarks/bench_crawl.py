@@ -97,18 +97,33 @@ _STAGE_OF_PATH = (
 
 
 class BareSpider(scrapy.Spider):
-    """Downloads the URLs listed in ``urls_file`` (one a line) and does nothing else: the peer of our crawl."""
+    """Downloads the URLs listed in ``urls_file`` (one a line) and does nothing else: the peer of our crawl.
+
+    ``at_once``: hand every URL but the first to the scheduler at once, from the first response's callback, as a
+    sitemap's callback hands over its entries, so the peer's queue holds what ours holds. Without it the URLs come
+    from ``start()``, which Scrapy (2.13+) reads lazily, only when the downloader has room: the queue stays a few
+    requests long whatever the crawl's size (the memory bench measured 1.4 KB per queued request that the peer
+    never held)."""
 
     name = "bare"
 
-    def __init__(self, urls_file: str = "", stats_file: str = "", **kwargs: Any) -> None:
+    def __init__(self, urls_file: str = "", stats_file: str = "", at_once: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.urls = [u for u in Path(urls_file).read_text(encoding="utf-8").split() if u]
         self.stats_file = stats_file
+        self.at_once = bool(at_once)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Through Scrapy's duplicate filter like any crawl's requests (the list is distinct, so none is dropped).
+        if self.at_once:
+            if self.urls:
+                yield scrapy.Request(self.urls[0], callback=self.hand_over)
+            return
         for url in self.urls:
+            yield scrapy.Request(url, callback=self.parse)
+
+    def hand_over(self, response: Response) -> Iterator[scrapy.Request]:
+        for url in self.urls[1:]:
             yield scrapy.Request(url, callback=self.parse)
 
     def parse(self, response: Response) -> None:
@@ -122,6 +137,8 @@ class BareSpider(scrapy.Spider):
 # Unprofiled crawls of this process by generated-site size, so bench_memory can reuse the crawl bench's run.
 FINISHED: dict[int, Crawl] = {}
 FINISHED_BARE: dict[int, Crawl] = {}
+# The paths (URLs less the server's root) our unprofiled crawl of each size requested, for bench_memory's peer.
+FINISHED_PATHS: dict[int, list[str]] = {}
 _SERVED: dict[str, int] = {}
 
 
@@ -208,13 +225,14 @@ def run_crawl(
     return crawl
 
 
-def run_bare(urls: Sequence[str], work: Path) -> Crawl:
-    """The bare spider over ``urls`` with the same settings (no pipelines, no run recorder)."""
+def run_bare(urls: Sequence[str], work: Path, *, at_once: bool = False) -> Crawl:
+    """The bare spider over ``urls`` with the same settings (no pipelines, no run recorder); ``at_once``: queued
+    all at once from a callback (:class:`BareSpider`)."""
     urls_path, stats_path, log_path = work / "bare-urls.txt", work / "bare-stats.json", work / "bare.log"
     urls_path.write_text("\n".join(urls))
     command = [
         sys.executable, "-m", "scrapy", "runspider", __file__, "-a", f"urls_file={urls_path}",
-        "-a", f"stats_file={stats_path}",
+        "-a", f"stats_file={stats_path}", *(["-a", "at_once=1"] if at_once else []),
         *_settings_args({**SETTINGS, "ITEM_PIPELINES": "{}", "EXTENSIONS": "{}", "ADDONS": "{}"}),
     ]  # fmt: skip
     code, cpu, rss, wall = run_process(command, log_path)
@@ -316,6 +334,7 @@ def main() -> None:
             if ours.returncode != 0:
                 raise RuntimeError(f"our crawl failed ({ours.returncode}):\n{ours.log}")
             urls = requested_urls(base, access_log)
+            FINISHED_PATHS[pages] = [u[len(base.rstrip("/")) :] for u in urls]
             mark = len(access_log.read_text().splitlines())
             bare = run_bare(urls, work)
             if bare.returncode != 0:

@@ -96,8 +96,9 @@ def decompress_html(blob: bytes | None) -> bytes | None:
     return zlib.decompress(blob) if blob else None
 
 
-# The same bylines come back article after article: each name is normalised once.
-_person = lru_cache(maxsize=16_384)(normalize_text)
+# The same bylines come back article after article: each name is normalised once. A site prints a few hundred
+# names at most; 16,384 entries (about 230 bytes each, 3.7 MB) would grow a crawl's memory with every new byline.
+_person = lru_cache(maxsize=2_048)(normalize_text)
 
 
 def people(rec: Mapping[str, Any]) -> tuple[list[Person], list[str]]:
