@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ingest.db.engine import session_scope
 from ingest.db.models import Article, ArticleVersion, UrlAlias
+from ingest.db.store.decide import VERSION_COLUMNS
 from ingest.db.store.locks import lock, url_lock_key
 from ingest.db.store.records import MERGED_COLUMNS, URL_MAX, aware
 from ingest.db.store.snapshot import chunks
@@ -45,22 +46,8 @@ def _note_keys(note: Mapping[str, Any]) -> list[str]:
 
 def _merged_version(article: Article, now: datetime) -> ArticleVersion:
     """The row as it is now, for ``article_versions`` (a merge: the body is the row's, so not kept again)."""
-    return ArticleVersion(
-        article_id=article.id,
-        title=article.title,
-        lead=article.lead,
-        body=None,
-        published_at=article.published_at,
-        modified_at=article.modified_at,
-        content_hash=article.content_hash,
-        url=article.url,
-        published_raw=article.published_raw,
-        byline_raw=article.byline_raw,
-        reason="merged",
-        fetched_at=article.fetched_at,
-        replaced_at=now,
-        crawl_run_id=article.crawl_run_id,
-    )
+    kept = {c: getattr(article, c) for c in VERSION_COLUMNS}
+    return ArticleVersion(article_id=article.id, body=None, reason="merged", replaced_at=now, **kept)
 
 
 def apply_listed_dates(
