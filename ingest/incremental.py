@@ -10,8 +10,8 @@ through the narrow read API ``ingest.db.known`` only, and never on the reactor t
   ``ingest_db_error`` (the run is recorded as failed): an incremental crawl must not run blind.
 * **Per callback output** (a feed, a sitemap, a REST API page, a listing page) it collects the article requests (those
   carrying ``ingest.items.DISCOVERED_BY_META``) and the next-page requests (carrying an ``ingest.paging.ListedPage``
-  under ``PAGE_META``) and asks :meth:`KnownArticles.lookup <ingest.db.known.KnownArticles.lookup>` about all their
-  URLs in ONE query (per ``BATCH`` requests: a listing page is one batch; a 50,000-URL sitemap a hundred). An article
+  under ``PAGE_META``) and asks ``ingest.db.known.KnownArticles.lookup_with_rejects`` about all their URLs in ONE
+  query (per ``BATCH`` requests: a listing page is one batch; a 50,000-URL sitemap a hundred). An article
   request whose page is stored and not due again (``INGEST_RECHECK_AFTER_HOURS``; the one refetch of a stored
   tracking URL met clean, ``StoredArticle.needs_fetch``) is held back and counted (``ingest/skipped_known``); when it
   carried a listed date, that date goes to the store as an ``ingest.items.ListedDate`` (the stored row may lack it).
