@@ -71,7 +71,7 @@ def _dateparser() -> Callable[[str, datetime], datetime | None]:
 def _ours(raw: str, reference: datetime) -> datetime | None:
     # parse_date remembers the strings it read last (a page's dates are read by extraction, then by the normalize
     # stage): every timed call must read its string, not find it remembered from the previous repeat.
-    dates._RECENT.clear()
+    dates._parse_date_at.cache_clear()
     return _value(parse_date(raw, reference=reference))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.normalize.text import clean_text, normalize_text, search_key
 
@@ -541,12 +542,7 @@ def parse_byline(raw: str | None) -> Byline:
     """
     if not raw or not isinstance(raw, str):
         return Byline()
-    parsed = _RECENT.get(raw)
-    if parsed is None:
-        parsed = _parse(raw)
-        if len(_RECENT) >= _RECENT_MAX:
-            _RECENT.clear()
-        _RECENT[raw] = parsed
+    parsed = _parse(raw)
     # A copy for each caller: the lists and the dict are theirs to change.
     return Byline(
         list(parsed.names),
@@ -559,10 +555,7 @@ def parse_byline(raw: str | None) -> Byline:
 
 # The bylines parsed last, by raw text: a page's byline is parsed by extraction (beside the date, at the body's end,
 # often twice there) and again by the normalize stage, the same string each time. Bounded: a few pages' worth.
-_RECENT: dict[str, Byline] = {}
-_RECENT_MAX = 64
-
-
+@lru_cache(maxsize=64)
 def _parse(raw: str) -> Byline:
     out = Byline()
     try:

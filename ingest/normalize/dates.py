@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -584,22 +585,15 @@ def parse_date(raw: str | None, *, reference: datetime | None = None, month_firs
         # None (now) or a string: the answer may change from call to call; a long text is not worth keeping
         return _parse_date(raw, reference, month_first)
     # The offset too: two references at the same instant in different zones compare (and hash) equal.
-    key = (raw, reference, reference.utcoffset(), month_first)
-    try:
-        return _RECENT[key]
-    except KeyError:
-        pass
-    if len(_RECENT) >= _RECENT_MAX:
-        _RECENT.clear()
-    got = _RECENT[key] = _parse_date(raw, reference, month_first)
-    return got
+    return _parse_date_at(raw, reference, reference.utcoffset(), month_first)
 
 
-# The dates read last, by (raw, reference, month_first): a page's date strings are read by extraction (to find and
-# choose the page's dates) and again by the normalize stage, with the same fetch time. ParsedDate is immutable, so
-# every caller can share one. Bounded: a few pages' worth.
-_RECENT: dict[tuple[str, datetime, timedelta | None, bool], ParsedDate | None] = {}
-_RECENT_MAX = 256
+# The dates read last: a page's date strings are read by extraction (to find and choose the page's dates) and again
+# by the normalize stage, with the same fetch time. ParsedDate is immutable, so every caller can share one. Bounded:
+# a few pages' worth. ``offset`` is only part of the key.
+@lru_cache(maxsize=256)
+def _parse_date_at(raw: str, reference: datetime, offset: timedelta | None, month_first: bool) -> ParsedDate | None:
+    return _parse_date(raw, reference, month_first)
 
 
 def _parse_date(raw: str, reference: datetime | date | str | None, month_first: bool) -> ParsedDate | None:
