@@ -199,6 +199,9 @@ class FixtureServer:
                 except Exception as exc:  # a fixture bug must show up as a 500 in the test, not a hung socket
                     self.log_error("fixture error on %s: %r", self.path, exc)
                     reply = Reply(500, b"fixture error", {"Content-Type": "text/plain"})
+                # Recorded before the reply goes out: a client that has the answer must find it in the log (a
+                # parent that reads the response and stops us at once would otherwise race this thread's write).
+                record(Hit(site.name, self.command, self.path, reply.status))
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
@@ -206,7 +209,6 @@ class FixtureServer:
                 self.end_headers()
                 if send_body:
                     self.wfile.write(reply.body)
-                record(Hit(site.name, self.command, self.path, reply.status))
 
             def log_message(self, format: str, *args: object) -> None:
                 # The access log above is the record; stderr stays quiet for tests and the demo.
