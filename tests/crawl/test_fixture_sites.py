@@ -26,7 +26,7 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     try:
-        with _opener.open(url, timeout=10) as response:
+        with _opener.open(url, timeout=120) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), err.read()
