@@ -92,7 +92,7 @@ class PostgresServer:
                 opts,
                 "-w",
                 "-t",
-                "60",
+                "180",  # a hang guard: start-up on a loaded CI machine may be slow
                 "start",
             ],
             check=True,
@@ -158,7 +158,7 @@ def redis_server() -> Iterator[RedisServer]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60  # liveness guard on a loaded machine
+    deadline = time.monotonic() + 120  # liveness guard on a loaded machine
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -171,5 +171,5 @@ def redis_server() -> Iterator[RedisServer]:
         yield RedisServer(port=port, process=proc)
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(60)
         shutil.rmtree(root, ignore_errors=True)

@@ -82,7 +82,7 @@ def test_running_every_read_loads_no_module_of_the_writer(tmp_path: Path) -> Non
         "print(len(found), sorted(m for m in sys.modules if m.startswith(writers)))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, url], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-c", probe, url], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "[]"]  # both selections found the article; no writer module was loaded

@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 
 
 def test_scrapy_list_runs_from_the_repository_root() -> None:
-    proc = subprocess.run([str(BIN / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(BIN / "scrapy"), "list"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -39,7 +39,7 @@ def test_item_pipeline_manager_builds_from_project_settings_without_warnings(mon
 
 
 def test_ingest_help_lists_commands() -> None:
-    proc = subprocess.run([str(BIN / "ingest"), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([str(BIN / "ingest"), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Usage: ingest" in proc.stdout
 

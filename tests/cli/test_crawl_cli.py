@@ -32,7 +32,7 @@ FAST = [
 ]
 
 
-def ingest(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def ingest(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([INGEST, *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout, check=False)
 
 
@@ -96,7 +96,7 @@ def test_second_crawl_exits_at_once_while_the_first_holds_the_lock(tmp_path: Pat
         assert f"pid {holder.pid}" in second.stderr
         assert "Traceback" not in second.stderr
     finally:
-        holder.communicate("", timeout=10)
+        holder.communicate("", timeout=120)
     # The holder is gone (its lock with it): the next run may take the lock.
     with crawl_lock(lock), pytest.raises(CrawlLocked), crawl_lock(lock):
         pass
@@ -137,7 +137,7 @@ def test_sigterm_stops_the_spiders_and_records_their_runs(site: FixtureServer, t
         assert proc.poll() is None
         time.sleep(0.2)
     proc.terminate()  # what systemd does to stop the unit
-    out, err = proc.communicate(timeout=90)
+    out, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, out + err
     assert "interrupted" in err
     assert "Traceback" not in err

@@ -38,7 +38,7 @@ def dev_listings() -> list[dict[str, Any]]:
 def ingest(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")} | (env or {})
     command = [str(Path(sys.executable).with_name("ingest")), *args]
-    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.skipif(not dev_listings(), reason="needs ../shared/dev-set")

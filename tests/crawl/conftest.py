@@ -36,7 +36,7 @@ def crawl(spider: str, db_url: str, stats_file: Path, *args: str, **settings: st
     for key, value in {**FAST, "INGEST_DB_URL": db_url, "INGEST_STATS_FILE": str(stats_file), **settings}.items():
         command += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert stats_file.exists(), result.stderr[-3000:]
     stats: dict[str, Any] = json.loads(stats_file.read_text(encoding="utf-8"))

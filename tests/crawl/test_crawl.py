@@ -27,7 +27,7 @@ def article_hits(server: FixtureServer, site: str) -> list[str]:
 
 def test_scrapy_list_shows_every_registry_site_and_article() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
     )
     listed = set(result.stdout.split())
     assert set(load_sites()) <= listed
@@ -142,7 +142,7 @@ def test_bad_arguments_fail_clearly(bad: str, tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         check=False,
     )
     assert "not an http(s) URL" in result.stderr or "not a date" in result.stderr
@@ -200,7 +200,7 @@ def test_unreadable_database_closes_the_spider(fixture_server: FixtureServer, tm
     command += ["-s", f"INGEST_DB_URL=sqlite:///{tmp_path}/not-a-dir/news.db", "-s", "ITEM_PIPELINES={}"]
     command += ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
     command += ["-s", "EXTENSIONS={}", "-s", "LOG_LEVEL=INFO"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert "Spider closed (ingest_db_error)" in result.stderr
     assert "cannot read the database" in result.stderr
     assert fixture_server.hits("baogialai") == []

@@ -37,9 +37,9 @@ def test_server_command_prints_its_url_first_and_serves(tmp_path: Path) -> None:
         assert proc.stdin is not None
         base = proc.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:")
-        with urllib.request.urlopen(base + "robots.txt", timeout=10) as response:
+        with urllib.request.urlopen(base + "robots.txt", timeout=120) as response:
             robots = response.read().decode()
         assert f"Sitemap: {base}sitemap.xml" in robots
         proc.stdin.close()
-        assert proc.wait(timeout=10) == 0
+        assert proc.wait(timeout=120) == 0
     assert log.read_text(encoding="utf-8").split() == ["baodaklak", "GET", "/robots.txt", "200"]

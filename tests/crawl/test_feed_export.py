@@ -33,7 +33,7 @@ def scrapy_crawl(spider: str, *options: str, **settings: str) -> subprocess.Comp
     for key, value in {**FAST, **settings}.items():
         command += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -42,7 +42,7 @@ def query_records(db_url: str) -> dict[str, dict[str, Any]]:
     """Every stored article as ``ingest query --format jsonl`` prints it, by URL."""
     result = subprocess.run(
         [INGEST, "query", "--db", db_url, "--format", "jsonl", "--limit", "0", "--include-duplicates"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     records = [json.loads(line) for line in result.stdout.splitlines()]
     return {r["url"]: r for r in records}

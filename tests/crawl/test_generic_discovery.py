@@ -55,7 +55,7 @@ def crawl_site(name: str, start_url: str, registry: Path, tmp_path: Path) -> tup
         command += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
     env["INGEST_SITES_FILE"] = str(registry)
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(stats_file.read_text(encoding="utf-8")), db_url
 
@@ -139,7 +139,7 @@ def test_listing_pages_without_article_links_fail_the_site(
         command += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
     env["INGEST_SITES_FILE"] = str(registry)
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 1, result.stderr[-2000:]
     assert "FAILED portal: 1 listing page(s) fetched but no article link found" in result.stderr
     assert "ingest sites check portal" in result.stderr

@@ -215,8 +215,11 @@ def test_pages_older_than_the_last_run_end_the_listing(db: Db) -> None:
 
 
 def test_recheck_after_hours_lets_stored_articles_through_once_due(db: Db) -> None:
-    db.store(article_url(1), last_seen=NOW - timedelta(hours=3))
-    db.store(article_url(2), last_seen=NOW - timedelta(minutes=10))
+    # The middleware compares with the real now: so must the test (NOW is taken when the module is imported, which
+    # may be long before this test runs in a slow full suite; 10 minutes must not have become an hour).
+    now = datetime.now(UTC)
+    db.store(article_url(1), last_seen=now - timedelta(hours=3))
+    db.store(article_url(2), last_seen=now - timedelta(minutes=10))
     spider, mw = open_middleware(db.url, INGEST_RECHECK_AFTER_HOURS=1)
     output = parse_listing(spider, mw, f"{BASE}/", listing([1, 2], next_page=None))
     assert article_requests(output) == [article_url(1)]

@@ -400,12 +400,19 @@ def test_parallel_workers_on_postgres_store_each_article_once(pg_url: str) -> No
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=300)
     assert errors == []
     assert count(eng, Article) == 12
     stored = [o for batch in outcomes for o in batch if o in ("stored", "duplicate_near")]
     assert len(stored) == 12  # each article written by exactly one worker
     eng.dispose()
+
+
+def _backends_waiting_on_a_lock(engine: Engine) -> int:
+    """How many sessions of this database wait for a lock (pg_stat_activity), on a connection of their own."""
+    with engine.connect() as conn:
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        return int(conn.execute(text(sql)).scalar_one())
 
 
 @pytest.mark.postgres
@@ -416,9 +423,11 @@ def test_a_deadlocked_batch_is_written_again(pg_url: str, caplog: pytest.LogCapt
     from sqlalchemy.orm import Session
 
     caplog.set_level(logging.WARNING, logger="ingest.db.store")
-    # The store's side checks for deadlocks after 1 s, the other writer after 10 s: the store is the victim.
-    store_engine = get_engine(pg_url, migrate=True, connect_args={"options": "-c deadlock_timeout=1000"})
-    other_engine = get_engine(pg_url, connect_args={"options": "-c deadlock_timeout=10000"})
+    # PostgreSQL checks a waiting backend for a deadlock ONCE, deadlock_timeout after it began to wait; the backend
+    # whose check finds the cycle is the victim. The store waits first (below), so its check must come after the
+    # other writer closes the cycle (5 s: room for a loaded machine) and before the other's own check (120 s).
+    store_engine = get_engine(pg_url, migrate=True, connect_args={"options": "-c deadlock_timeout=5000"})
+    other_engine = get_engine(pg_url, connect_args={"options": "-c deadlock_timeout=120000"})
     # Four different articles (no URL, text or fingerprint band in common, so the store's advisory locks never meet:
     # two writers of the same article are serialised by them, see test_store_race.py); the cycle is in the shared
     # rows: A's site is held by the other writer, and B's new author by the store.
@@ -432,10 +441,15 @@ def test_a_deadlocked_batch_is_written_again(pg_url: str, caplog: pytest.LogCapt
         write_batch(other, [a])  # holds A's rows (its site, people, URL), uncommitted
         worker = threading.Thread(target=lambda: result.append(list(store_batch(store_engine, [b, c]))))
         worker.start()  # writes B (and its new author), then waits for A's site to store C
-        time.sleep(0.3)
+        # Wait until it really waits (a fixed sleep raced a slow worker: then no cycle, no deadlock, no retry).
+        deadline = time.monotonic() + 120  # liveness guard on a loaded machine
+        while not _backends_waiting_on_a_lock(other_engine):
+            assert worker.is_alive(), result
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
         write_batch(other, [d])  # waits for B's author: a deadlock; PostgreSQL breaks it by aborting the store's batch
         other.commit()
-    worker.join(timeout=30)
+    worker.join(timeout=300)
     assert result == [["stored", "stored"]]  # the retry wrote the whole batch again once the other writer committed
     assert "retrying (1/3)" in caplog.text
     assert count(store_engine, Article) == 4

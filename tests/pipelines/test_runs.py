@@ -105,7 +105,7 @@ def runspider(tmp_path: Path, db_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings", "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-s", f"INGEST_DB_URL={db_url}"]
     command += ["-s", "INGEST_STORE_BATCH_SIZE=1", "-s", "TELNETCONSOLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def runs(db_url: str) -> list[tuple[str, str | None, int, dict[str, int]]]:
@@ -205,10 +205,10 @@ def test_killed_crawl_loses_at_most_its_open_batch(tmp_path: Path) -> None:
             time.sleep(0.5)
         finally:
             proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+            proc.wait(timeout=120)
     assert stored() == 4  # two full batches committed; the fifth article was in the open batch
     assert runs(db_url)[0][:2] == ("running", None)  # the killed run never finished
 
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert stored() == 5  # the next run picks the lost article up

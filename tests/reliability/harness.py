@@ -61,7 +61,7 @@ class Crawl:
 
 
 def run_crawl(
-    spider: str, db_url: str, *args: str, stats_file: Path, timeout: float = 120, env: Mapping[str, str] | None = None,
+    spider: str, db_url: str, *args: str, stats_file: Path, timeout: float = 300, env: Mapping[str, str] | None = None,
     **settings: str,
 ) -> Crawl:  # fmt: skip
     """Run one crawl to the end; its exit code, its stats (from ``INGEST_STATS_FILE``) and its log."""
@@ -92,7 +92,7 @@ def kill9(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL the crawl's whole process group: no shutdown code runs, as when a machine dies."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    process.wait(30)
+    process.wait(120)
 
 
 # --- reading databases ----------------------------------------------------------------------------------------

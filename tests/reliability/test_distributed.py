@@ -30,7 +30,7 @@ def test_three_workers_crawl_each_page_once_and_match_the_single_process_crawl(
     with FixtureServer(generated=ARTICLES) as server:
         base = server.urls["kontumtv"]
         single_db = pg_server.create_database("dist_single")
-        single = run_crawl("kontumtv", single_db, f"start_url={base}", stats_file=tmp_path / "single.json", timeout=300)
+        single = run_crawl("kontumtv", single_db, f"start_url={base}", stats_file=tmp_path / "single.json", timeout=600)
         assert single.returncode == 0, single.log[-3000:]
         expected = snapshot(single_db)
         assert expected["count"] >= ARTICLES
@@ -52,7 +52,7 @@ def test_three_workers_crawl_each_page_once_and_match_the_single_process_crawl(
             )
             for i in range(WORKERS)
         ]
-        codes = [w.wait(300) for w in workers]
+        codes = [w.wait(600) for w in workers]
         logs = [(tmp_path / f"worker{i}.log").read_text(encoding="utf-8") for i in range(WORKERS)]
         assert codes == [0] * WORKERS, [log[-2000:] for log in logs]
         hits = [hit.target for hit in server.access_log[mark:]]

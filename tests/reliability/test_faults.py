@@ -97,7 +97,7 @@ def test_sqlite_locked_by_a_concurrent_writer_or_reader_is_absorbed(
     time.sleep(3)
     other.execute("COMMIT")
     other.close()
-    assert process.wait(120) == 0, (tmp_path / "crawl.log").read_text()[-3000:]
+    assert process.wait(300) == 0, (tmp_path / "crawl.log").read_text()[-3000:]
     assert "database is locked" not in (tmp_path / "crawl.log").read_text()
     assert integrity_problems(db_url) == []
     assert diff(small_site.expected, snapshot(db_url)) == []
@@ -118,7 +118,7 @@ def test_postgres_restart_mid_crawl_retries_or_fails_loudly(small_site: Referenc
         pg.stop("fast")  # connections are cut, new ones refused
         time.sleep(1.5)
         pg.start()
-        returncode = process.wait(180)
+        returncode = process.wait(300)
         if returncode == 0:
             # It retried: then nothing may be missing.
             assert diff(small_site.expected, snapshot(db_url)) == [], log.read_text()[-3000:]
@@ -156,7 +156,7 @@ def test_killed_distributed_worker_is_recovered_by_reset_and_rerun(
     ]
     assert _wait_for(lambda: small_site.article_hits(mark) >= 15, timeout=180)
     kill9(workers[0])
-    assert workers[1].wait(120) == 0, (tmp_path / "w1.log").read_text()[-3000:]
+    assert workers[1].wait(300) == 0, (tmp_path / "w1.log").read_text()[-3000:]
 
     assert distributed.main(["reset", "kontumtv", "--redis-url", redis_url]) == 0
     rerun = run_crawl("kontumtv", pg_url, f"start_url={small_site.base}", stats_file=tmp_path / "rerun.json",

@@ -76,7 +76,7 @@ def test_demo_does_not_print_the_database_password(pg_server: PostgresServer) ->
     db_url = _with_password(pg_server.create_database("secret_demo"))
     result = subprocess.run(
         [str(Path(sys.executable).parent / "ingest"), "demo", "--db", db_url, "--port", "0", "--site", "kontumtv"],
-        cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=180, check=False,
+        cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert PASSWORD not in result.stdout + result.stderr
@@ -146,7 +146,7 @@ def test_fixture_server_process_listens_on_loopback_only() -> None:
 def test_fixture_server_command_refuses_a_public_host() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ingest.demo.server", "--host", "0.0.0.0", "--port", "0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert result.returncode != 0
     assert "loopback" in result.stderr
