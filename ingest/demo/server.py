@@ -178,7 +178,7 @@ class FixtureServer:
 
     def _handler(self, site: FixtureSite) -> type[BaseHTTPRequestHandler]:
         record = self._record
-        latency_s = self.latency_s
+        fixture = self  # latency_s is read per request: a test may slow a running server down
 
         class Handler(BaseHTTPRequestHandler):
             server_version = "vn-news-ingest-fixture/1"
@@ -191,8 +191,8 @@ class FixtureServer:
                 self._answer(send_body=False)
 
             def _answer(self, *, send_body: bool) -> None:
-                if latency_s:
-                    time.sleep(latency_s)  # this connection's thread only
+                if fixture.latency_s:
+                    time.sleep(fixture.latency_s)  # this connection's thread only
                 path, query = split_query(self.path)
                 try:
                     reply = site.handle(path, query)

@@ -35,6 +35,10 @@ def test_three_workers_crawl_each_page_once_and_match_the_single_process_crawl(
         expected = snapshot(single_db)
         assert expected["count"] >= ARTICLES
 
+        # Slow answers for the distributed part: a worker whose start pages were taken by another polls the shared
+        # queue on Scrapy's 5 s heartbeat, so on a fast machine one worker could drain the whole site before the
+        # others first look. At 150 ms per answer one worker alone needs about 10 s for the site.
+        server.latency_s = 0.15
         client = redis.Redis.from_url(redis_srv.url)
         client.flushdb()  # a fresh shared queue and dupefilter
         mark = len(server.access_log)
