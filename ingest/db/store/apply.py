@@ -38,7 +38,7 @@ from ingest.db.models import (
 )
 from ingest.db.store.decide import Alias, Outcome, Plan, Row
 from ingest.db.store.records import Person
-from ingest.db.store.snapshot import chunks, lookup
+from ingest.db.store.snapshot import chunks, lookup, pg_int_array
 from ingest.dedup import cached_band_keys, to_signed
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
@@ -300,9 +300,9 @@ class _Writer:
             # sequence calls: the rows holding them are this statement's, so counting them says whether every row
             # went in (one primary-key probe per row, instead of reading the canonical URLs back).
             self.conn.execute(insert, rows)
-            given = [row.id for row in inserts]
-            sql = "SELECT count(*) FROM articles WHERE id = ANY(%s)"
-            written = self.conn.exec_driver_sql(sql, (given,)).scalar()
+            given = [_id(row) for row in inserts]
+            sql = "SELECT count(*) FROM articles WHERE id = ANY(%s::integer[])"
+            written = self.conn.exec_driver_sql(sql, (pg_int_array(given),)).scalar()
             mine = {row.canonical_url for row in inserts} if written == len(rows) else set()
         else:
             # One multi-row statement (SQLAlchemy's insertmanyvalues), not one per row: see the module docstring.

@@ -21,6 +21,7 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from ingest.db.store.records import Record
+from ingest.db.store.snapshot import pg_int_array
 from ingest.dedup import cached_band_keys
 
 # Lock keys of a batch, computed for thousands of keys per batch: one keyed hash of the text for URLs and content
@@ -79,7 +80,7 @@ def lock(session: Session, keys: Iterable[int]) -> None:
         return
     ordered = sorted(set(keys))
     if ordered:
-        conn.exec_driver_sql(_LOCK_KEYS, (ordered,))
+        conn.exec_driver_sql(_LOCK_KEYS, (pg_int_array(ordered),))
 
 
 def lock_records(session: Session, records: Iterable[Record]) -> None:
