@@ -150,12 +150,18 @@ class _Reader:
             row.view = _view(row.cols, self._source[art_id])
         self.people(ids)
 
-    def near(self, fps: set[int], found: Iterable[tuple[Any, ...]] | None = None) -> set[int]:
+    def near(
+        self,
+        fps: set[int],
+        found: Iterable[tuple[Any, ...]] | None = None,
+        probe: dict[int, list[int]] | None = None,
+    ) -> set[int]:
         """Ids of the stored articles within ``NEAR_DISTANCE`` bits of any of ``fps``, as rows linked to their
         originals: one statement over the band index, which brings each candidate's original and publication dates
         along (an article that is only a near match needs nothing else: it is never merged into or versioned).
-        ``found``: that statement's rows, when the caller already read them (:func:`near_keys`)."""
-        probe = near_keys(fps)
+        ``found``: that statement's rows, when the caller already read them, and ``probe``: the :func:`near_keys`
+        of ``fps`` it was read with."""
+        probe = near_keys(fps) if probe is None else probe
         published = _ARTICLES.c.published_at.type.dialect_impl(self.conn.dialect)
         as_datetime = published.result_processor(self.conn.dialect, None) or (lambda value: value)
         matches: dict[int, tuple[int, int | None, Any, Any]] = {}
@@ -276,10 +282,13 @@ def read_snapshot(session: Session, records: Sequence[Record], *, extra: Collect
     hash_keys = sorted({r.chash for r in records})
     fps = {r.fp for r in records if r.fp is not None}
     band_rows: list[tuple[Any, ...]] | None = None
+    probe: dict[int, list[int]] | None = None
     if conn.dialect.name == "postgresql":
         canons, aliases, hashes, band_rows = {}, {}, [], []
-        probe = pg_int_array(sorted(near_keys(fps)))
-        for kind, key, art_id, *band in conn.exec_driver_sql(_KEYS_PG_SQL, (canon_keys, urls, hash_keys, probe)):
+        probe = near_keys(fps)
+        for kind, key, art_id, *band in conn.exec_driver_sql(
+            _KEYS_PG_SQL, (canon_keys, urls, hash_keys, pg_int_array(sorted(probe)))
+        ):
             if kind == 0:
                 canons[key] = art_id
             elif kind == 1:
@@ -297,7 +306,7 @@ def read_snapshot(session: Session, records: Sequence[Record], *, extra: Collect
     candidates = {*canons.values(), *aliases.values(), *(i for _h, i in hashes), *extra}
     reader.by_ids(candidates)
     reader.link_roots()
-    near = reader.near(fps, band_rows)
+    near = reader.near(fps, band_rows, probe)
     rows = reader.rows
     snap.by_canon = {canon: rows[i] for canon, i in canons.items()}
     snap.aliases = {url: rows[i] for url, i in aliases.items()}
