@@ -1,4 +1,4 @@
-"""ingest.db.near: band rows and the banded near-duplicate lookup, on SQLite and PostgreSQL, and migration 0003."""
+"""ingest.db.near: band rows and the banded near-duplicate lookup, on SQLite and PostgreSQL; migrations 0003, 0005."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, inspect, select, text
 
 from ingest.db.engine import alembic_config, get_engine, schema_problems, session_scope, upgrade
 from ingest.db.models import Article, FingerprintBand
@@ -249,4 +249,53 @@ def test_migration_0003_recomputes_fingerprints_and_bands_both_ways(db_url: str)
     }
     upgrade(eng)
     assert schema_problems(eng) == []
+    eng.dispose()
+
+
+_BANDS_SQL = "SELECT article_id, band_key, fingerprint FROM fingerprint_bands"
+
+
+def _band_foreign_keys(engine: Engine) -> list[list[str]]:
+    with engine.connect() as conn:
+        return [fk["referred_columns"] for fk in inspect(conn).get_foreign_keys("fingerprint_bands")]
+
+
+def test_migration_0005_drops_the_band_foreign_key_keeps_rows_and_cascade_both_ways(db_url: str) -> None:
+    eng = get_engine(db_url, migrate=False)
+    upgrade(eng, "0004")
+    rnd = random.Random(7)
+    fps = [rnd.getrandbits(64) for _ in range(3)]
+    ids = _store(eng, fps)
+    with eng.connect() as conn:
+        before = set(conn.execute(text(_BANDS_SQL)).all())
+    assert len(before) == 3 * BANDS
+    assert _band_foreign_keys(eng) == [["id"]]
+
+    upgrade(eng)
+    assert schema_problems(eng) == []
+    assert _band_foreign_keys(eng) == []
+    with eng.connect() as conn:
+        assert set(conn.execute(text(_BANDS_SQL)).all()) == before
+    with session_scope(eng) as session:
+        assert find_near_duplicate(session, fps[1]) == ids[1]
+        session.execute(Article.__table__.delete().where(Article.id == ids[1]))  # the trigger's cascade
+    with session_scope(eng) as session:
+        assert find_near_duplicate(session, fps[1]) is None
+        left = dict(
+            session.execute(select(FingerprintBand.article_id, func.count()).group_by(FingerprintBand.article_id)).all()
+        )
+    assert left == {ids[0]: BANDS, ids[2]: BANDS}
+
+    cfg = alembic_config(eng)
+    with eng.begin() as conn:
+        conn.execute(insert(FingerprintBand), band_rows(10_000, fps[1]))  # an orphan: the key cannot come back over it
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert _band_foreign_keys(eng) == [["id"]]
+    with eng.connect() as conn:
+        after = set(conn.execute(text(_BANDS_SQL)).all())
+    assert after == {row for row in before if row[0] != ids[1]}
+    upgrade(eng)
+    assert schema_problems(eng) == []
+    assert _band_foreign_keys(eng) == []
     eng.dispose()

@@ -322,3 +322,47 @@ def test_a_batch_finds_an_original_that_its_near_copy_leads_to_first(db_url: str
         assert [rows[f"https://kontumtv.vn/near/{n}.html"] for n in (2, 3, 4)] == [original] * 3
     finally:
         eng.dispose()
+
+
+@pytest.mark.postgres
+def test_a_canonical_url_another_writer_stored_after_the_lookup_keeps_its_row(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that takes none of the store's locks commits a canonical URL between a batch's lookup and its
+    insert: its row stands, the batch's other rows are written, and the record with other content is
+    ``unchanged`` (PostgreSQL: on SQLite the batch holds the write lock, so nobody can)."""
+    from ingest.db.store import write
+
+    eng = get_engine(pg_url, migrate=True)
+    raced = "https://kontumtv.vn/a/2.html"
+    real_snapshot = write.read_snapshot
+
+    def snapshot_then_race(session: Session, records: Any, **kwargs: Any) -> Any:
+        snap = real_snapshot(session, records, **kwargs)
+        with eng.begin() as other:
+            other.execute(
+                text(
+                    "INSERT INTO articles (url, canonical_url, content_hash, search_text, category, tags, images, "
+                    "first_seen_at, last_seen_at) VALUES (:u, :c, :h, '', '[]', '[]', '[]', :t, :f)"
+                ),
+                {"u": raced, "c": raced, "h": "f" * 64, "t": T0.replace(tzinfo=None), "f": T0.replace(tzinfo=None)},
+            )
+        return snap
+
+    try:
+        monkeypatch.setattr(write, "read_snapshot", snapshot_then_race)
+        records = [
+            record("https://kontumtv.vn/a/1.html"),
+            record(raced, title="Cà phê được mùa", body=BODY_COFFEE),
+            record("https://kontumtv.vn/a/3.html", title="Mưa lớn gây ngập", body=BODY_FLOOD),
+        ]
+        assert store_batch(eng, records) == ["stored", "unchanged", "stored"]
+        with Session(eng) as session:
+            rows = dict(session.execute(select(Article.canonical_url, Article.content_hash)).all())
+            assert rows[raced] == "f" * 64
+            assert len(rows) == 3
+            banded = set(session.scalars(select(FingerprintBand.article_id).distinct()))
+            ids = dict(session.execute(select(Article.canonical_url, Article.id)).all())
+        assert banded == {ids["https://kontumtv.vn/a/1.html"], ids["https://kontumtv.vn/a/3.html"]}
+    finally:
+        eng.dispose()

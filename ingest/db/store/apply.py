@@ -105,6 +105,16 @@ def band_tuples(article_id: int, fp: int) -> list[tuple[int, int, int]]:
     return [(article_id, key, signed) for key in cached_band_keys(fp)]
 
 
+def _pg_names_given(table: str) -> str:
+    """PostgreSQL: the rows of ``table`` named in the array parameter, one probe of the unique name index per name
+    (LATERAL, ``OFFSET 0`` keeps it a subquery). ``name = ANY(..)`` was planned as a full scan of the table until
+    autovacuum first analysed it, a cost that grew with every batch (1.4 ms for 200 names among 9,400 authors)."""
+    return (
+        f"FROM unnest(%s::varchar[]) AS given(name) "
+        f"CROSS JOIN LATERAL (SELECT id, name FROM {table} WHERE name = given.name OFFSET 0) AS t"
+    )
+
+
 def name_ids(
     conn: Connection, model: type[Author] | type[Organisation] | type[Source], names: set[str]
 ) -> dict[str, int]:
@@ -121,7 +131,7 @@ def name_ids(
             f"WITH given AS (SELECT unnest(%s::varchar[]) AS name), "
             f"new AS (INSERT INTO {table.name} (name) SELECT name FROM given ORDER BY name "
             f"ON CONFLICT DO NOTHING RETURNING id, name) "
-            f"SELECT id, name FROM new UNION ALL SELECT id, name FROM {table.name} WHERE name = ANY(%s::varchar[])"
+            f"SELECT id, name FROM new UNION ALL SELECT t.id, t.name {_pg_names_given(table.name)}"
         )
         ids = {n: i for i, n in conn.exec_driver_sql(sql, (ordered, ordered))}
         if len(ids) < len(ordered):
@@ -159,8 +169,7 @@ def pg_names_and_ids(
         )
         params.append(names)
         selects.append(
-            f"SELECT {kind}, id, name FROM n{kind} UNION ALL "
-            f"SELECT {kind}, id, name FROM {table} WHERE name = ANY(%s::varchar[])"
+            f"SELECT {kind}, id, name FROM n{kind} UNION ALL SELECT {kind}, t.id, t.name {_pg_names_given(table)}"
         )
     parts.append(
         f"s AS (INSERT INTO {_table(Site).name} (name) SELECT unnest(%s::varchar[]) ORDER BY 1 ON CONFLICT DO NOTHING)"
@@ -296,13 +305,10 @@ class _Writer:
         insert = dialect_insert(self.conn, _ARTICLES).on_conflict_do_nothing(index_elements=["canonical_url"])
         if self.conn.dialect.name == "postgresql":
             # An executemany (psycopg pipelines it) costs a quarter less than one multi-row INSERT .. RETURNING
-            # here (measured). Its row count is not reported (-1), but the ids came from this transaction's
-            # sequence calls: the rows holding them are this statement's, so counting them says whether every row
-            # went in (one primary-key probe per row, instead of reading the canonical URLs back).
-            self.conn.execute(insert, rows)
-            given = [row.id for row in inserts]
-            sql = "SELECT count(*) FROM articles WHERE id = ANY(%s)"
-            written = self.conn.exec_driver_sql(sql, (given,)).scalar()
+            # here (measured). psycopg reports the total of its row counts, which leaves out the rows ON CONFLICT
+            # skipped: every row went in when it equals the batch's (no statement to count them; a driver that
+            # reported none, -1, would only send the batch down the slower path below).
+            written = self.conn.execute(insert, rows).rowcount
             mine = {row.canonical_url for row in inserts} if written == len(rows) else set()
         else:
             # One multi-row statement (SQLAlchemy's insertmanyvalues), not one per row: see the module docstring.

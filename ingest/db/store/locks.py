@@ -21,6 +21,7 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from ingest.db.store.records import Record
+from ingest.db.store.snapshot import pg_int_array
 from ingest.dedup import cached_band_keys
 
 # Lock keys of a batch, computed for thousands of keys per batch: one keyed hash of the text for URLs and content
@@ -62,14 +63,19 @@ def record_lock_keys(r: Record) -> list[int]:
 # One round trip: the array is sorted in Python and unnest yields it in order, so every writer takes its locks in
 # the same global order (two writers never wait on each other's advisory locks in a cycle). Straight through the
 # driver: a batch sends a couple of thousand keys.
-_LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
+# The same statement turns JIT compilation off for the rest of the transaction (``set_config(.., true)`` is ``SET
+# LOCAL``): the batch's lookup unnests a couple of thousand keys into LATERAL probes, whose row estimate (a few
+# hundred per key while the band table has no statistics yet) puts its cost past ``jit_above_cost``, and compiling
+# it took 240 ms a batch (EXPLAIN ANALYZE's "JIT: Timing") for a statement that runs in 5. JIT pays off for long
+# analytic queries; every statement of a write batch is short.
+_LOCK_KEYS = "SELECT set_config('jit', 'off', true), count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
 # See the module docstring: the first statement of a SQLite batch takes the write lock.
 _SQLITE_WRITE_LOCK = "UPDATE sites SET name = name WHERE 0"
 
 
 def lock(session: Session, keys: Iterable[int]) -> None:
     """Before a batch's first lookup: on PostgreSQL wait for and hold (until the transaction ends) the advisory
-    locks ``keys``; on SQLite take the write lock."""
+    locks ``keys`` (and turn JIT off for the transaction, see ``_LOCK_KEYS``); on SQLite take the write lock."""
     conn = session.connection()
     dialect = conn.dialect.name
     if dialect == "sqlite":
@@ -79,7 +85,7 @@ def lock(session: Session, keys: Iterable[int]) -> None:
         return
     ordered = sorted(set(keys))
     if ordered:
-        conn.exec_driver_sql(_LOCK_KEYS, (ordered,))
+        conn.exec_driver_sql(_LOCK_KEYS, (pg_int_array(ordered),))
 
 
 def lock_records(session: Session, records: Iterable[Record]) -> None:
