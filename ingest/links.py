@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from typing import Final, Literal
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
@@ -273,6 +274,10 @@ def _query_template(query: str) -> tuple[str, list[tuple[str, str]]]:
     return ("?" + "&".join(parts)) if parts else "", pairs
 
 
+# A crawl meets each article URL two or three times (the REST API, the sitemap, a listing page), and the spider asks
+# for its shape each time (about 50 µs a URL): the answer is a pure function of the string and a frozen Shape, so the
+# last few thousand are remembered (a crawl's queue of sitemap URLs fits).
+@lru_cache(maxsize=4096)
 def url_shape(url: str) -> Shape:
     """What ``url``'s shape says about the page behind it (see the module docstring)."""
     try:

@@ -192,13 +192,16 @@ def _extract(
         chosen = dates_mod.choose(candidates, fetched_at, month_first=month_first)
     out.modified_raw = dates_mod.modified_raw(meta)
 
+    # The metadata titles serve the lead (a block repeating one is no lead) and the body (a repeat at its top is
+    # dropped): read once, they are the same list for both (the metadata is not touched in between).
+    meta_titles = title_mod.meta_titles(meta, url)
     out.lead, lead_el = lead_mod.find_lead(
         root,
         title_el=title_el,
         container=container,
         meta=meta,
         url=url,
-        titles=[v for v in (title, *title_mod.meta_titles(meta, url)) if v],
+        titles=[v for v in (title, *meta_titles) if v],
         selector=selectors.get("lead"),
         hay=hay,
         is_stamp=lambda text: dates_mod.is_date_line(text) or byline_with_date(text) is not None,
@@ -211,7 +214,7 @@ def _extract(
         html_byline, byline_els = _byline_by_date(title_el, container)
 
     # The headline (as displayed and as in the metadata) and the sapo, which a body may repeat at its top.
-    repeats = [v for v in (out.lead, title, *title_mod.meta_titles(meta, url)) if v]
+    repeats = [v for v in (out.lead, title, *meta_titles) if v]
     if container is not None:
         for el in (title_el, lead_el, *byline_els):
             if el is not None and _inside(el, container) and el.getparent() is not None:

@@ -267,7 +267,7 @@ def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
         if (
             len(node) > _MAX_OWN_TEXT
             and el.tag != "time"
-            and len(squash(node)) > _MAX_OWN_TEXT
+            and _squashes_longer(node, _MAX_OWN_TEXT)
             and not ("|" in node or "•" in node or "·" in node)
         ):
             # A paragraph of prose: the element's own text is longer still, so _date_text would refuse it (a meta
@@ -288,6 +288,14 @@ def _printed_dates(scope: HtmlElement) -> dict[HtmlElement, str]:
             if raw:
                 found[el] = raw
     return found
+
+
+def _squashes_longer(text: str, limit: int) -> bool:
+    """``len(squash(text)) > limit``, squashing a prefix first: a paragraph of prose runs to a thousand characters
+    and more, and a prefix's squashed form is never longer than the whole text's (its words are the text's first
+    words, the last one perhaps cut), so a long enough prefix answers for the whole."""
+    head = text[: 3 * limit]
+    return len(squash(head)) > limit or (len(head) < len(text) and len(squash(text)) > limit)
 
 
 def _region(root: HtmlElement, anchor: HtmlElement | None) -> HtmlElement:

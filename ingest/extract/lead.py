@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from itertools import islice
 
 from lxml.html import HtmlElement
@@ -102,7 +103,13 @@ def find_lead(
     stamp = is_stamp or (lambda _text: False)
     title_keys = {_key(t) for t in titles if t}
     description = _description(meta)
-    names, title_words = site_words(url, meta), _title_words(titles)
+    names = site_words(url, meta)
+
+    # The headline's words (46 µs a page) matter only for a text that names the site: read once, when first asked.
+    @cache
+    def title_words() -> set[str]:
+        return _title_words(titles)
+
     blurb = description is not None and _blurb(description, names, title_words)
 
     def acceptable(el: HtmlElement, text: str, minimum: int) -> bool:
@@ -431,7 +438,7 @@ def is_site_blurb(text: str, meta: Meta, url: str, titles: list[str]) -> bool:
     It names the site (its host or ``og:site_name``) and shares almost no word with the headline, or it is a list
     of keywords (short comma-separated phrases, no sentence).
     """
-    return _blurb(text, site_words(url, meta), _title_words(titles))
+    return _blurb(text, site_words(url, meta), lambda: _title_words(titles))
 
 
 def _title_words(titles: list[str]) -> set[str]:
@@ -441,14 +448,16 @@ def _title_words(titles: list[str]) -> set[str]:
     return words
 
 
-def _blurb(text: str, names: set[str], title_words: set[str]) -> bool:
+def _blurb(text: str, names: set[str], title_words: Callable[[], set[str]]) -> bool:
+    """Whether ``text`` is the site's blurb (see :func:`is_site_blurb`); ``title_words()`` gives the headline's
+    content words, asked for only when ``text`` names the site."""
     pieces = [p.strip() for p in text.split(",")]
     if len(pieces) >= 4 and all(0 < len(p.split()) <= 4 for p in pieces) and not text.rstrip().endswith((".", "!")):
         return True  # "khoa học, tạp chí, tin tức, sức khỏe": a keywords line
     folded = fold(text).replace(" ", "")
     if not names or not any(n in folded for n in names):
         return False
-    return len(_content_words(text) & title_words) < 2
+    return len(_content_words(text) & title_words()) < 2
 
 
 def _own_description(description: str, root: HtmlElement, titles: list[str]) -> bool:
