@@ -105,14 +105,32 @@ def band_tuples(article_id: int, fp: int) -> list[tuple[int, int, int]]:
     return [(article_id, key, signed) for key in cached_band_keys(fp)]
 
 
-def _pg_names_given(table: str) -> str:
-    """PostgreSQL: the rows of ``table`` named in the array parameter, one probe of the unique name index per name
-    (LATERAL, ``OFFSET 0`` keeps it a subquery). ``name = ANY(..)`` was planned as a full scan of the table until
-    autovacuum first analysed it, a cost that grew with every batch (1.4 ms for 200 names among 9,400 authors)."""
-    return (
+def _pg_upsert_names(cte: str, table: str, lead: str = "") -> tuple[str, str]:
+    """PostgreSQL: the two parts of a statement that gives the ids of the names in an array parameter, inserting
+    the new ones in the given (sorted) order. The ``WITH`` entry ``cte`` inserts (one array parameter), and the
+    ``SELECT`` (one more, the same array) reads ``lead`` (e.g. ``"0, "``), id and name of the new rows and of those
+    already there. The latter by one probe of the unique name index per name (LATERAL, ``OFFSET 0`` keeps it a
+    subquery): ``name = ANY(..)`` was planned as a full scan of the table until autovacuum first analysed it, a cost
+    that grew with every batch (1.4 ms for 200 names among 9,400 authors)."""
+    insert = (
+        f"{cte} AS (INSERT INTO {table} (name) SELECT unnest(%s::varchar[]) ORDER BY 1 "
+        f"ON CONFLICT DO NOTHING RETURNING id, name)"
+    )
+    read = (
+        f"SELECT {lead}id, name FROM {cte} UNION ALL SELECT {lead}t.id, t.name "
         f"FROM unnest(%s::varchar[]) AS given(name) "
         f"CROSS JOIN LATERAL (SELECT id, name FROM {table} WHERE name = given.name OFFSET 0) AS t"
     )
+    return insert, read
+
+
+def _pg_add_late_names(conn: Connection, table: str, names: Sequence[str], ids: dict[str, int]) -> None:
+    """Add to ``ids`` those of ``names`` an upsert statement did not see: committed by another writer while the
+    insert waited for it, after the statement's snapshot."""
+    late = [n for n in names if n not in ids]
+    if late:
+        sql = f"SELECT name, id FROM {table} WHERE name = ANY(%s::varchar[])"
+        ids.update(conn.exec_driver_sql(sql, (late,)).all())
 
 
 def name_ids(
@@ -127,18 +145,9 @@ def name_ids(
     table = _table(model)
     ids: dict[str, int]
     if conn.dialect.name == "postgresql":
-        sql = (
-            f"WITH given AS (SELECT unnest(%s::varchar[]) AS name), "
-            f"new AS (INSERT INTO {table.name} (name) SELECT name FROM given ORDER BY name "
-            f"ON CONFLICT DO NOTHING RETURNING id, name) "
-            f"SELECT id, name FROM new UNION ALL SELECT t.id, t.name {_pg_names_given(table.name)}"
-        )
-        ids = {n: i for i, n in conn.exec_driver_sql(sql, (ordered, ordered))}
-        if len(ids) < len(ordered):
-            # Committed by another writer while the upsert waited for it: after the statement's snapshot.
-            late = [n for n in ordered if n not in ids]
-            found = f"SELECT name, id FROM {table.name} WHERE name = ANY(%s::varchar[])"
-            ids.update(conn.exec_driver_sql(found, (late,)).all())
+        insert, read = _pg_upsert_names("new", table.name)
+        ids = {n: i for i, n in conn.exec_driver_sql(f"WITH {insert} {read}", (ordered, ordered))}
+        _pg_add_late_names(conn, table.name, ordered, ids)
         return ids
     conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), [{"name": n} for n in ordered])
     ids = {}
@@ -162,15 +171,10 @@ def pg_names_and_ids(
     selects: list[str] = []
     params: list[Any] = []
     for kind, (model, names) in enumerate(zip(_NAMED, given, strict=True)):
-        table = _table(model).name
-        parts.append(
-            f"n{kind} AS (INSERT INTO {table} (name) SELECT unnest(%s::varchar[]) ORDER BY 1 "
-            f"ON CONFLICT DO NOTHING RETURNING id, name)"
-        )
+        insert, read = _pg_upsert_names(f"n{kind}", _table(model).name, lead=f"{kind}, ")
+        parts.append(insert)
         params.append(names)
-        selects.append(
-            f"SELECT {kind}, id, name FROM n{kind} UNION ALL SELECT {kind}, t.id, t.name {_pg_names_given(table)}"
-        )
+        selects.append(read)
     parts.append(
         f"s AS (INSERT INTO {_table(Site).name} (name) SELECT unnest(%s::varchar[]) ORDER BY 1 ON CONFLICT DO NOTHING)"
     )
@@ -189,10 +193,7 @@ def pg_names_and_ids(
         else:
             found[kind][name] = value
     for kind, (model, names) in enumerate(zip(_NAMED, given, strict=True)):
-        late = [n for n in names if n not in found[kind]]
-        if late:  # committed by another writer while the insert waited for it: after the statement's snapshot
-            sql = f"SELECT name, id FROM {_table(model).name} WHERE name = ANY(%s::varchar[])"
-            found[kind].update(conn.exec_driver_sql(sql, (late,)).all())
+        _pg_add_late_names(conn, _table(model).name, names, found[kind])
     # nextval is called in series order within the statement; sorted, the ids are in the order they were given.
     return found[0], found[1], found[2], sorted(ids)
 
