@@ -33,6 +33,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -80,7 +81,15 @@ _SEEN = 1
 _PARSED = 2
 _QUERIED = 4
 _FIRST_KIND = 8
-_RECENT_KEYS = 1024
+
+
+# The keys of the URLs met last (``NewsSpider._key``): a listing page keys each link for its request and again for the
+# stale-page rule, an article page its request's URL and the response's (the same, unless redirected). Bounded: the
+# run's memory must not grow by a URL string per page.
+@lru_cache(maxsize=1024)
+def _url_key(url: str, strip_www: bool) -> int:
+    canon = canonical_url(url, strip_www=strip_www)
+    return int.from_bytes(hashlib.blake2b(canon.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 class NewsSpider(scrapy.Spider):
@@ -130,10 +139,6 @@ class NewsSpider(scrapy.Spider):
         # dict entry with a small-int value costs about 65 bytes, a set entry about 140 (sets keep more room free).
         self._urls: dict[int, int] = {}
         self._kind_bits: dict[str, int] = {}
-        # The keys of the URLs met last (``_key``): a listing page keys each link for its request and again for the
-        # stale-page rule, an article page its request's URL and the response's (the same, unless redirected).
-        # Bounded, emptied when full: the run's memory must not grow by a URL string per page.
-        self._recent_keys: dict[str, int] = {}
         # Publication dates the site itself gave beside a URL (feed pubDate, WP API date_gmt, news sitemap): the
         # article's date when its page prints none (some WordPress themes print no date). The date travels in the
         # article request's meta (``LISTED_DATE_META``), so it lives as long as the queued request; this dict only holds
@@ -186,14 +191,7 @@ class NewsSpider(scrapy.Spider):
     def _key(self, url: str) -> int:
         """The digest this run remembers ``url`` by: 64 bits of its canonical form (a collision among a million
         URLs has a chance of about 1 in 30 million)."""
-        key = self._recent_keys.get(url)
-        if key is None:
-            canon = canonical_url(url, strip_www=self.site.strip_www)
-            key = int.from_bytes(hashlib.blake2b(canon.encode("utf-8"), digest_size=8).digest(), "big")
-            if len(self._recent_keys) >= _RECENT_KEYS:
-                self._recent_keys.clear()
-            self._recent_keys[url] = key
-        return key
+        return _url_key(url, self.site.strip_www)
 
     @staticmethod
     def _root(url: str) -> str:
