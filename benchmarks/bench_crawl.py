@@ -136,7 +136,6 @@ class BareSpider(scrapy.Spider):
 
 # Unprofiled crawls of this process by generated-site size, so bench_memory can reuse the crawl bench's run.
 FINISHED: dict[int, Crawl] = {}
-FINISHED_BARE: dict[int, Crawl] = {}
 # The paths (URLs less the server's root) our unprofiled crawl of each size requested, for bench_memory's peer.
 FINISHED_PATHS: dict[int, list[str]] = {}
 _SERVED: dict[str, int] = {}
@@ -339,7 +338,6 @@ def main() -> None:
             bare = run_bare(urls, work)
             if bare.returncode != 0:
                 raise RuntimeError(f"bare crawl failed ({bare.returncode}):\n{bare.log}")
-            FINISHED_BARE[pages] = bare
             bare_hits = len(access_log.read_text().splitlines()) - mark
             # The profile only gives shares; a few hundred pages are enough for them and save minutes.
             limit = {"CLOSESPIDER_ITEMCOUNT": str(PROFILE_PAGES)} if pages > PROFILE_PAGES else {}
